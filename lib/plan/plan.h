@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "media/probe.h"
+#include "time/frames.h"
+#include "timeline/model.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace reel {
+
+/// Probe results by media id.
+using SourceTable = std::map<std::string, MediaInfo>;
+
+/// Probes every media entry that an item uses (unused entries are skipped and named in
+/// the plan's warnings). All failures are gathered into one Error(media), the first with
+/// the rest in more(), each naming the media id, its pointer and the file.
+SourceTable probe_sources(const Timeline& timeline);
+
+/// The facts the timeline model needs from probe results.
+SourceFactsMap source_facts(const SourceTable& sources);
+
+struct PlanOptions {
+    Rational max_segment_seconds{5};  ///< longest segment; structural cuts come first
+};
+
+/// One place a source is used: an item, reached through nested compositions.
+struct SourceUse {
+    std::string item;               ///< label of the item that names the media
+    std::vector<std::string> path;  ///< labels from the root item down to `item`
+    TrackKind track_kind = TrackKind::video;
+    TimeRange timeline;  ///< where it is seen on the root timeline
+    TimeRange source;    ///< which part of the source it plays
+};
+
+struct SourcePlan {
+    std::string id;
+    MediaInfo info;
+    std::vector<SourceUse> uses;
+    std::vector<TimeRange> ranges;    ///< merged source ranges needed
+    std::int64_t frames_needed = 0;   ///< distinct source frames the picture samples
+    std::int64_t output_frames = 0;   ///< output frames on which its picture is visible
+    bool heavy = false;               ///< 3+ uses, or visible on over half the output
+};
+
+struct Segment {
+    int index = 0;
+    FrameRange frames;
+    std::string hash;                ///< SHA-256 over everything that changes its pixels
+    std::vector<std::string> items;  ///< root items contributing pixels, in layer order
+};
+
+/// The analysis of a resolved timeline: what to decode, what to render, in which pieces.
+struct Plan {
+    std::string project;
+    Output output;
+    Rational duration;
+    std::int64_t frames = 0;
+    int video_tracks = 0, audio_tracks = 0, items = 0;
+    int max_layers = 0;   ///< most picture layers visible on one frame
+    double mean_layers = 0;
+    std::int64_t layer_frames = 0;  ///< sum over frames of visible layers
+    int nesting_depth = 0;
+    std::vector<SourcePlan> sources;
+    std::vector<Segment> segments;
+    std::vector<std::string> warnings;
+};
+
+/// Analyses a timeline that resolve_timeline() has completed with facts from `sources`.
+/// Deterministic: the same timeline and sources give the same plan and hashes.
+Plan make_plan(const Timeline& timeline, const SourceTable& sources, const PlanOptions& options);
+
+/// The plan as JSON (schemas/plan.schema.json).
+nlohmann::ordered_json plan_to_json(const Plan& plan);
+/// The plan as a human-readable table.
+std::string plan_to_text(const Plan& plan);
+
+}  // namespace reel

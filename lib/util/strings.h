@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace reel {
+
+/// Levenshtein distance between two ASCII strings.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+/// The candidate closest to `word` if it is close enough to be a likely typo
+/// (distance at most 2, and less than half the word), else empty.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+/// Escapes a key for use in an RFC 6901 JSON pointer ("~" -> "~0", "/" -> "~1").
+std::string json_pointer_escape(std::string_view key);
+
+}  // namespace reel

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common.h"
+
+#include "stats/stats.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+#include <iostream>
+
+namespace reel::cli {
+
+int& exit_code()
+{
+    static int code = 0;
+    return code;
+}
+
+void add_output_flags(CLI::App& cmd, CommonOptions& opts, const std::string& what)
+{
+    cmd.add_option("-o,--output", opts.output, "Write " + what + " to FILE ('-' for stdout)")
+        ->option_text("FILE");
+    cmd.add_flag("-y,--overwrite", opts.overwrite, "Replace an existing output file");
+}
+
+void add_log_flags(CLI::App& cmd, CommonOptions& opts)
+{
+    cmd.add_flag("-q,--quiet", opts.quiet, "Print nothing on stderr but errors");
+    cmd.add_flag("-v,--verbose", opts.verbose, "Say more on stderr (repeat for more)");
+}
+
+void add_stats_flag(CLI::App& cmd, CommonOptions& opts)
+{
+    cmd.add_option("--stats", opts.stats,
+                   "Write machine-readable stats (and any error) as JSON to FILE ('-' for stdout)")
+        ->option_text("FILE|-");
+}
+
+namespace {
+
+void emit_stats(const CommonOptions& opts, const nlohmann::json& doc)
+{
+    if (opts.stats.empty()) return;
+    std::string text = doc.dump(2) + "\n";
+    if (opts.stats == "-") {
+        std::cout << text << std::flush;
+        return;
+    }
+    try {
+        write_file_atomic(opts.stats, text, Overwrite::replace);
+    } catch (const Error& e) {
+        std::cerr << "reel: error: cannot write stats: " << e.describe() << "\n";
+    }
+}
+
+}  // namespace
+
+void set_runner(CLI::App& cmd, const std::string& name, CommonOptions& opts, Runner run)
+{
+    cmd.callback([&opts, name, run]() {
+        Stopwatch watch;
+        try {
+            nlohmann::json doc = run();
+            if (!doc.is_null()) {
+                doc["ok"] = true;
+                doc["wall_seconds"] = watch.seconds();
+                doc["peak_rss_bytes"] = peak_rss_bytes();
+                emit_stats(opts, doc);
+            }
+            exit_code() = 0;
+        } catch (const Error& e) {
+            std::cerr << "reel " << name << ": error: " << e.describe() << "\n";
+            for (const auto& more : e.more()) std::cerr << "reel " << name << ": error: " << more.describe() << "\n";
+            if (!e.more().empty())
+                std::cerr << "reel " << name << ": " << (e.more().size() + 1) << " problems found\n";
+            nlohmann::json doc = stats_document(name);
+            doc["ok"] = false;
+            doc["wall_seconds"] = watch.seconds();
+            doc["peak_rss_bytes"] = peak_rss_bytes();
+            doc["error"] = error_to_json(e);
+            emit_stats(opts, doc);
+            exit_code() = exit_status(e.code());
+        }
+    });
+}
+
+void write_output(const CommonOptions& opts, const std::string& text)
+{
+    if (opts.output.empty() || opts.output == "-") {
+        std::cout << text << std::flush;
+        if (!std::cout)
+            throw Error(ErrorCode::io, "cli", "cannot write to stdout");
+        return;
+    }
+    write_file_atomic(opts.output, text, opts.overwrite ? Overwrite::replace : Overwrite::refuse);
+}
+
+}  // namespace reel::cli

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+namespace reel::cli {
+
+/// Flags shared by subcommands (filled by CLI11, read by the commands).
+struct CommonOptions {
+    std::string output;     ///< -o; "-" is stdout
+    bool overwrite = false; ///< -y
+    bool quiet = false;     ///< -q
+    int verbose = 0;        ///< -v (repeatable)
+    std::string stats;      ///< --stats FILE|-
+};
+
+/// What a subcommand's run function returns: its stats document (or null).
+using Runner = std::function<nlohmann::json()>;
+
+void add_output_flags(CLI::App& cmd, CommonOptions& opts, const std::string& what);
+void add_log_flags(CLI::App& cmd, CommonOptions& opts);
+void add_stats_flag(CLI::App& cmd, CommonOptions& opts);
+
+/// Registers `run` as the subcommand's action. The wrapper times it, writes the stats
+/// document (with the error, if any) to --stats, and records the exit status.
+void set_runner(CLI::App& cmd, const std::string& name, CommonOptions& opts, Runner run);
+
+/// Writes text to -o (atomically; refusing to overwrite without -y) or stdout for "-".
+void write_output(const CommonOptions& opts, const std::string& text);
+
+/// Exit status of the subcommand that ran (set by set_runner's wrapper).
+int& exit_code();
+
+void register_plan(CLI::App& app);
+void register_pending(CLI::App& app);
+
+}  // namespace reel::cli

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// reel: render video-editing timelines. Builds the command line and holds the one catch.
+#include "common.h"
+
+#include "ff/ff.h"
+#include "util/error.h"
+
+#include <iostream>
+
+int main(int argc, char** argv)
+{
+    using namespace reel;
+    CLI::App app{"reel: render video-editing timelines (JSON in, MP4 out)", "reel"};
+    app.set_version_flag("--version", std::string("reel ") + REEL_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough(false);
+    cli::register_plan(app);
+    cli::register_pending(app);
+    ff::set_log_level(AV_LOG_QUIET);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string where = "reel";
+        for (const CLI::App* sub : app.get_subcommands()) where += " " + sub->get_name();
+        std::cerr << where << ": error: " << e.what() << "\n"
+                  << "run '" << where << " --help' for usage\n";
+        return exit_status(ErrorCode::usage);
+    } catch (const std::exception& e) {
+        std::cerr << "reel: internal error: " << e.what() << "\n";
+        return exit_status(ErrorCode::internal);
+    }
+    return cli::exit_code();
+}
