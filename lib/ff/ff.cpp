@@ -83,6 +83,9 @@ std::optional<Rational> to_rational(AVRational q)
     return Rational(q.num, q.den);
 }
 
-void set_log_level(int level) { av_log_set_level(level); }
+void set_log_level(int level)
+{
+    av_log_set_level(level);
+}
 
 }  // namespace reel::ff

@@ -10,10 +10,10 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#include <sys/stat.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <sys/stat.h>
 #include <vector>
 
 namespace reel {
@@ -125,8 +125,7 @@ MediaInfo probe_media(const std::string& path)
         v.frame_count = st->nb_frames;
         v.duration = stream_duration(st);
         info.still_image = is_image_demuxer(info.container) ||
-                           (st->disposition & AV_DISPOSITION_ATTACHED_PIC) ||
-                           (v.frame_count == 1 && ai < 0);
+                           (st->disposition & AV_DISPOSITION_ATTACHED_PIC) || (v.frame_count == 1 && ai < 0);
         if (par->width <= 0 || par->height <= 0)
             throw Error(ErrorCode::media, "media", "\"" + path + "\": video stream has no picture size",
                         "the file may be corrupt")

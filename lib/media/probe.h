@@ -19,8 +19,8 @@ struct VideoStreamInfo {
     std::string color_space;  ///< "bt709", "bt470bg", ... or "unknown"
     Rational frame_rate;      ///< average rate; 0 when unknown
     bool variable_frame_rate = false;
-    int rotation = 0;  ///< clockwise degrees to show it upright: 0, 90, 180 or 270
-    std::int64_t frame_count = 0;  ///< from the container; 0 when unknown
+    int rotation = 0;                      ///< clockwise degrees to show it upright: 0, 90, 180 or 270
+    std::int64_t frame_count = 0;          ///< from the container; 0 when unknown
     std::optional<int> keyframe_interval;  ///< frames, from the first packets
     std::optional<Rational> duration;
 };

@@ -43,7 +43,10 @@ std::string kind_of(const MediaInfo& info)
     return "audio";
 }
 
-double seconds(const Rational& r) { return r.to_double(); }
+double seconds(const Rational& r)
+{
+    return r.to_double();
+}
 
 ojson range_json(const TimeRange& r)
 {
@@ -65,9 +68,8 @@ std::vector<TimeRange> merge(std::vector<TimeRange> ranges)
 }
 
 /// Walks every enabled use of every media entry, through nested compositions.
-void collect_uses(const Timeline& tl, const Composition& comp, const TimeRange& window,
-                  const Mapping& map, std::vector<std::string>& path,
-                  std::map<std::string, std::vector<SourceUse>>& uses)
+void collect_uses(const Timeline& tl, const Composition& comp, const TimeRange& window, const Mapping& map,
+                  std::vector<std::string>& path, std::map<std::string, std::vector<SourceUse>>& uses)
 {
     for (const auto& track : comp.tracks) {
         if (!track.enabled) continue;
@@ -79,8 +81,8 @@ void collect_uses(const Timeline& tl, const Composition& comp, const TimeRange& 
             path.push_back(it.label());
             if (it.type == ItemType::comp) {
                 Mapping inner{map.offset + map.scale * (it.start - it.in / it.speed), map.scale / it.speed};
-                collect_uses(tl, tl.composition(it.comp), {it.source_time(a), it.source_time(b)}, inner,
-                             path, uses);
+                collect_uses(tl, tl.composition(it.comp), {it.source_time(a), it.source_time(b)}, inner, path,
+                             uses);
             } else if (it.type == ItemType::clip || it.type == ItemType::image) {
                 SourceUse use;
                 use.item = it.label();
@@ -126,11 +128,10 @@ SourceTable probe_sources(const Timeline& tl)
         try {
             table.emplace(id, probe_media(ref.resolved.string()));
         } catch (const Error& e) {
+            // The location is the project's "path" entry; the message names the file.
             Error located(e.code(), "media", "media \"" + id + "\": " + e.message(), e.hint());
             located.with_pointer(ref.pointer + "/path").with_item(id);
-            located = locate(tl, located);
-            located.with_file(ref.resolved.string());
-            errors.push_back(located);
+            errors.push_back(locate(tl, located));
         }
     }
     if (!errors.empty()) {
@@ -227,7 +228,8 @@ Plan make_plan(const Timeline& tl, const SourceTable& sources, const PlanOptions
                     std::find(roots.begin(), roots.end(), &it) == roots.end())
                     roots.push_back(&it);
         }
-        std::sort(roots.begin(), roots.end(), [](const Item* a, const Item* b) { return a->pointer < b->pointer; });
+        std::sort(roots.begin(), roots.end(),
+                  [](const Item* a, const Item* b) { return a->pointer < b->pointer; });
     }
     plan.mean_layers = plan.frames > 0 ? double(plan.layer_frames) / double(plan.frames) : 0;
 
@@ -323,17 +325,17 @@ nlohmann::ordered_json plan_to_json(const Plan& plan)
     else
         video["crf"] = o.crf_or_default();
     ojson j = {{"schema", "reel.plan"},
-              {"version", 1},
-              {"reel_version", REEL_VERSION},
-              {"project", plan.project},
-              {"output",
-               {{"width", o.width},
-                {"height", o.height},
-                {"fps", o.fps.to_string()},
-                {"fps_value", o.fps.to_double()},
-                {"background", o.background.to_string()},
-                {"audio", {{"sample_rate", o.audio.sample_rate}, {"channels", o.audio.channels}}},
-                {"video", video}}}};
+               {"version", 1},
+               {"reel_version", REEL_VERSION},
+               {"project", plan.project},
+               {"output",
+                {{"width", o.width},
+                 {"height", o.height},
+                 {"fps", o.fps.to_string()},
+                 {"fps_value", o.fps.to_double()},
+                 {"background", o.background.to_string()},
+                 {"audio", {{"sample_rate", o.audio.sample_rate}, {"channels", o.audio.channels}}},
+                 {"video", video}}}};
     j["totals"] = {{"duration", plan.duration.to_string()},
                    {"duration_seconds", seconds(plan.duration)},
                    {"frames", plan.frames},
@@ -351,27 +353,27 @@ nlohmann::ordered_json plan_to_json(const Plan& plan)
     for (const auto& s : plan.sources) {
         const MediaInfo& info = s.info;
         ojson sj = {{"id", s.id},
-                   {"path", info.path},
-                   {"kind", kind_of(info)},
-                   {"container", info.container},
-                   {"size_bytes", info.size_bytes},
-                   {"fingerprint", info.fingerprint},
-                   {"duration", info.duration ? ojson(info.duration->to_string()) : ojson(nullptr)},
-                   {"duration_seconds", info.duration ? ojson(seconds(*info.duration)) : ojson(nullptr)}};
+                    {"path", info.path},
+                    {"kind", kind_of(info)},
+                    {"container", info.container},
+                    {"size_bytes", info.size_bytes},
+                    {"fingerprint", info.fingerprint},
+                    {"duration", info.duration ? ojson(info.duration->to_string()) : ojson(nullptr)},
+                    {"duration_seconds", info.duration ? ojson(seconds(*info.duration)) : ojson(nullptr)}};
         if (info.video) {
             const VideoStreamInfo& v = *info.video;
             ojson vj = {{"codec", v.codec},
-                       {"width", v.width},
-                       {"height", v.height},
-                       {"display_width", v.display_width},
-                       {"display_height", v.display_height},
-                       {"pixel_format", v.pixel_format},
-                       {"color_range", v.color_range},
-                       {"color_space", v.color_space},
-                       {"frame_rate", v.frame_rate.to_string()},
-                       {"variable_frame_rate", v.variable_frame_rate},
-                       {"rotation", v.rotation},
-                       {"frame_count", v.frame_count}};
+                        {"width", v.width},
+                        {"height", v.height},
+                        {"display_width", v.display_width},
+                        {"display_height", v.display_height},
+                        {"pixel_format", v.pixel_format},
+                        {"color_range", v.color_range},
+                        {"color_space", v.color_space},
+                        {"frame_rate", v.frame_rate.to_string()},
+                        {"variable_frame_rate", v.variable_frame_rate},
+                        {"rotation", v.rotation},
+                        {"frame_count", v.frame_count}};
             vj["keyframe_interval"] = v.keyframe_interval ? ojson(*v.keyframe_interval) : ojson(nullptr);
             sj["video"] = vj;
         } else {
@@ -430,9 +432,9 @@ std::string plan_to_text(const Plan& plan)
     char buf[512];
     const Output& o = plan.output;
     out << "project   " << plan.project << "\n";
-    std::snprintf(buf, sizeof buf, "output    %dx%d @ %s fps (%.3f), %s, %s crf/bitrate %s, gop %d\n", o.width,
-                  o.height, o.fps.to_string().c_str(), o.fps.to_double(), o.background.to_string().c_str(),
-                  o.video.codec.c_str(),
+    std::snprintf(buf, sizeof buf, "output    %dx%d @ %s fps (%.3f), %s, %s crf/bitrate %s, gop %d\n",
+                  o.width, o.height, o.fps.to_string().c_str(), o.fps.to_double(),
+                  o.background.to_string().c_str(), o.video.codec.c_str(),
                   o.video.bitrate ? (std::to_string(*o.video.bitrate) + " b/s").c_str()
                                   : std::to_string(o.crf_or_default()).substr(0, 4).c_str(),
                   o.gop_frames());
@@ -440,8 +442,8 @@ std::string plan_to_text(const Plan& plan)
     std::snprintf(buf, sizeof buf,
                   "totals    %.3f s, %lld frames, %d video + %d audio tracks, %d items, layers max %d "
                   "mean %.2f, nesting depth %d\n",
-                  seconds(plan.duration), static_cast<long long>(plan.frames), plan.video_tracks, plan.audio_tracks,
-                  plan.items, plan.max_layers, plan.mean_layers, plan.nesting_depth);
+                  seconds(plan.duration), static_cast<long long>(plan.frames), plan.video_tracks,
+                  plan.audio_tracks, plan.items, plan.max_layers, plan.mean_layers, plan.nesting_depth);
     out << buf << "\nsources\n";
     std::snprintf(buf, sizeof buf, "  %-14s %-6s %-10s %11s %6s %8s %5s  %s\n", "id", "kind", "codec", "size",
                   "uses", "frames", "heavy", "path");
@@ -465,20 +467,22 @@ std::string plan_to_text(const Plan& plan)
         }
     }
     out << "\nsegments\n";
-    std::snprintf(buf, sizeof buf, "  %5s %9s %9s %7s  %-16s  %s\n", "index", "start", "end", "frames", "hash",
-                  "items");
+    std::snprintf(buf, sizeof buf, "  %5s %9s %9s %7s  %-16s  %s\n", "index", "start", "end", "frames",
+                  "hash", "items");
     out << buf;
     for (const auto& seg : plan.segments) {
         std::string items;
         for (const auto& i : seg.items) items += (items.empty() ? "" : ", ") + i;
         std::snprintf(buf, sizeof buf, "  %5d %9lld %9lld %7lld  %-16s  %s\n", seg.index,
                       static_cast<long long>(seg.frames.begin), static_cast<long long>(seg.frames.end),
-                      static_cast<long long>(seg.frames.size()), seg.hash.substr(0, 16).c_str(), items.c_str());
+                      static_cast<long long>(seg.frames.size()), seg.hash.substr(0, 16).c_str(),
+                      items.c_str());
         out << buf;
     }
     std::int64_t decode_total = 0;
     for (const auto& s : plan.sources) decode_total += s.frames_needed;
-    std::snprintf(buf, sizeof buf, "\nestimate  decode %lld frames, composite %lld layer-frames, encode %lld frames\n",
+    std::snprintf(buf, sizeof buf,
+                  "\nestimate  decode %lld frames, composite %lld layer-frames, encode %lld frames\n",
                   static_cast<long long>(decode_total), static_cast<long long>(plan.layer_frames),
                   static_cast<long long>(plan.frames));
     out << buf;

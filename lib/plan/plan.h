@@ -41,10 +41,10 @@ struct SourcePlan {
     std::string id;
     MediaInfo info;
     std::vector<SourceUse> uses;
-    std::vector<TimeRange> ranges;    ///< merged source ranges needed
-    std::int64_t frames_needed = 0;   ///< distinct source frames the picture samples
-    std::int64_t output_frames = 0;   ///< output frames on which its picture is visible
-    bool heavy = false;               ///< 3+ uses, or visible on over half the output
+    std::vector<TimeRange> ranges;   ///< merged source ranges needed
+    std::int64_t frames_needed = 0;  ///< distinct source frames the picture samples
+    std::int64_t output_frames = 0;  ///< output frames on which its picture is visible
+    bool heavy = false;              ///< 3+ uses, or visible on over half the output
 };
 
 struct Segment {
@@ -61,7 +61,7 @@ struct Plan {
     Rational duration;
     std::int64_t frames = 0;
     int video_tracks = 0, audio_tracks = 0, items = 0;
-    int max_layers = 0;   ///< most picture layers visible on one frame
+    int max_layers = 0;  ///< most picture layers visible on one frame
     double mean_layers = 0;
     std::int64_t layer_frames = 0;  ///< sum over frames of visible layers
     int nesting_depth = 0;

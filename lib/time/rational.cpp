@@ -38,8 +38,7 @@ Rational::Rational(std::int64_t num, std::int64_t den)
 
 Rational Rational::make(i128 num, i128 den)
 {
-    if (den == 0)
-        throw Error(ErrorCode::timeline, "time", "division by zero in a time value");
+    if (den == 0) throw Error(ErrorCode::timeline, "time", "division by zero in a time value");
     if (den < 0) {
         num = -num;
         den = -den;
@@ -88,18 +87,19 @@ std::int64_t Rational::round_half_down() const noexcept
     return static_cast<std::int64_t>(q);
 }
 
-Rational Rational::operator-() const { return make(-i128(m_num), m_den); }
+Rational Rational::operator-() const
+{
+    return make(-i128(m_num), m_den);
+}
 
 Rational operator+(const Rational& a, const Rational& b)
 {
-    return Rational::make(i128(a.m_num) * b.m_den + i128(b.m_num) * a.m_den,
-                          i128(a.m_den) * b.m_den);
+    return Rational::make(i128(a.m_num) * b.m_den + i128(b.m_num) * a.m_den, i128(a.m_den) * b.m_den);
 }
 
 Rational operator-(const Rational& a, const Rational& b)
 {
-    return Rational::make(i128(a.m_num) * b.m_den - i128(b.m_num) * a.m_den,
-                          i128(a.m_den) * b.m_den);
+    return Rational::make(i128(a.m_num) * b.m_den - i128(b.m_num) * a.m_den, i128(a.m_den) * b.m_den);
 }
 
 Rational operator*(const Rational& a, const Rational& b)
@@ -117,8 +117,14 @@ std::strong_ordering operator<=>(const Rational& a, const Rational& b)
     return i128(a.m_num) * b.m_den <=> i128(b.m_num) * a.m_den;
 }
 
-Rational min(const Rational& a, const Rational& b) { return b < a ? b : a; }
-Rational max(const Rational& a, const Rational& b) { return a < b ? b : a; }
+Rational min(const Rational& a, const Rational& b)
+{
+    return b < a ? b : a;
+}
+Rational max(const Rational& a, const Rational& b)
+{
+    return a < b ? b : a;
+}
 
 std::optional<Rational> Rational::parse(std::string_view text)
 {
@@ -141,8 +147,7 @@ std::optional<Rational> Rational::parse(std::string_view text)
             num = num * 10 + (c - '0');
             ++digits;
         };
-        while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])))
-            push_digit(text[i++]);
+        while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) push_digit(text[i++]);
         if (i < text.size() && text[i] == '.') {
             ++i;
             while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) {

@@ -4,8 +4,8 @@
 namespace reel {
 namespace {
 
-void collect(const Timeline& tl, const Composition& comp, const Rational& t,
-             std::vector<const Item*>& path, std::vector<ActiveLayer>& out)
+void collect(const Timeline& tl, const Composition& comp, const Rational& t, std::vector<const Item*>& path,
+             std::vector<ActiveLayer>& out)
 {
     for (const auto& track : comp.tracks) {
         if (track.kind != TrackKind::video || !track.enabled) continue;

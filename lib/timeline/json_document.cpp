@@ -4,6 +4,8 @@
 #include "util/error.h"
 #include "util/strings.h"
 
+#include <algorithm>
+#include <cctype>
 #include <iterator>
 #include <set>
 #include <vector>
@@ -116,10 +118,28 @@ public:
         if (auto dash = what.find(" - "); dash != std::string::npos) what = what.substr(dash + 3);
         if (what.rfind("syntax error while parsing ", 0) == 0) what = what.substr(27);
         std::string message = "malformed JSON: " + what;
-        if (last_token.empty() && position <= 1 && m_doc.m_text.find_first_not_of(" \t\r\n") == std::string::npos)
+        if (last_token.empty() && position <= 1 &&
+            m_doc.m_text.find_first_not_of(" \t\r\n") == std::string::npos)
             message = "malformed JSON: the file is empty";
-        return fail_at(position == 0 ? 0 : position - 1, message,
-                       "check for a missing comma, quote or bracket just before this point");
+        // Point at the start of the offending token, not past it: `position` counts the
+        // characters read, so the token ends at position - 1.
+        const std::string& text = m_doc.m_text;
+        std::size_t at = position == 0 ? 0 : std::min(position, text.size()) - 1;
+        if (at < text.size() && text[at] == '"' && at > 0) {
+            std::size_t i = at;
+            while (i > 0 && !(text[i - 1] == '"' && (i < 2 || text[i - 2] != '\\'))) --i;
+            at = i > 0 ? i - 1 : 0;
+        } else {
+            while (at > 0 &&
+                   (std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '.' ||
+                    text[at - 1] == '-' || text[at - 1] == '+') &&
+                   (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '.'))
+                --at;
+        }
+        (void)last_token;
+        if (message == "malformed JSON: the file is empty")
+            return fail_at(0, message, "a timeline is a JSON object: {\"reel\": 1, ...}");
+        return fail_at(at, message, "check for a missing comma, quote or bracket just before this point");
     }
 
     std::optional<Error> error;
@@ -133,7 +153,8 @@ private:
         std::size_t next_index = 0;
     };
 
-    template <typename T> bool number(T v)
+    template <typename T>
+    bool number(T v)
     {
         std::size_t end = read;
         const std::string& text = m_doc.m_text;
@@ -143,10 +164,7 @@ private:
         return place(json(v), start);
     }
 
-    bool value(json v, std::size_t length)
-    {
-        return place(std::move(v), read >= length ? read - length : 0);
-    }
+    bool value(json v, std::size_t length) { return place(std::move(v), read >= length ? read - length : 0); }
 
     std::size_t string_start() const
     {

@@ -46,10 +46,10 @@ std::optional<Color> Color::parse(const std::string& text, bool allow_alpha)
 const char* to_string(ItemType type)
 {
     switch (type) {
-    case ItemType::clip: return "clip";
-    case ItemType::image: return "image";
-    case ItemType::color: return "color";
-    case ItemType::comp: return "comp";
+        case ItemType::clip: return "clip";
+        case ItemType::image: return "image";
+        case ItemType::color: return "color";
+        case ItemType::comp: return "comp";
     }
     return "clip";
 }
@@ -57,10 +57,10 @@ const char* to_string(ItemType type)
 const char* to_string(Fit fit)
 {
     switch (fit) {
-    case Fit::contain: return "contain";
-    case Fit::cover: return "cover";
-    case Fit::stretch: return "stretch";
-    case Fit::none: return "none";
+        case Fit::contain: return "contain";
+        case Fit::cover: return "cover";
+        case Fit::stretch: return "stretch";
+        case Fit::none: return "none";
     }
     return "contain";
 }

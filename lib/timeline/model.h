@@ -74,7 +74,7 @@ struct Item {
     std::string media;  ///< clip, image
     std::string comp;   ///< comp
     Rational in;
-    std::optional<Rational> out;       ///< as written
+    std::optional<Rational> out;  ///< as written
     Rational speed{1};
     std::optional<Rational> duration;  ///< image, color
     Color color;                       ///< color
@@ -175,13 +175,15 @@ struct Timeline {
 
     const Composition& composition(const std::string& name) const;
     /// Root plus named compositions, each once: every item in the project.
-    template <typename F> void for_each_item(F&& f) const;
+    template <typename F>
+    void for_each_item(F&& f) const;
     /// Depth of the deepest chain of nested compositions below `c` (0: none).
     int nesting_depth(const Composition& c) const;
     int nesting_depth() const { return nesting_depth(root); }
 };
 
-template <typename F> void Timeline::for_each_item(F&& f) const
+template <typename F>
+void Timeline::for_each_item(F&& f) const
 {
     auto visit = [&](const Composition& c) {
         for (const auto& t : c.tracks)

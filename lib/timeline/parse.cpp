@@ -20,19 +20,22 @@ constexpr std::size_t max_errors = 50;
 const char* type_name(const json& v)
 {
     switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    default: return "a value of another kind";
+        case json::value_t::null: return "null";
+        case json::value_t::boolean: return "a boolean";
+        case json::value_t::number_integer:
+        case json::value_t::number_unsigned: return "an integer";
+        case json::value_t::number_float: return "a number";
+        case json::value_t::string: return "a string";
+        case json::value_t::array: return "an array";
+        case json::value_t::object: return "an object";
+        default: return "a value of another kind";
     }
 }
 
-std::string quote(const std::string& s) { return "\"" + s + "\""; }
+std::string quote(const std::string& s)
+{
+    return "\"" + s + "\"";
+}
 
 std::string join(const std::vector<std::string>& words, const char* sep = ", ")
 {
@@ -86,18 +89,16 @@ public:
         for (const auto& [key, value] : obj.items()) {
             if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) {
                 if (key == "metadata" && !value.is_object())
-                    error(ptr + "/metadata", "\"metadata\" must be an object, got " +
-                                                 std::string(type_name(value)));
+                    error(ptr + "/metadata",
+                          "\"metadata\" must be an object, got " + std::string(type_name(value)));
                 continue;
             }
             std::string near = closest_match(key, allowed);
             std::vector<std::string> shown = allowed;
             std::sort(shown.begin(), shown.end());
-            error(ptr + "/" + json_pointer_escape(key),
-                  "unknown field " + quote(key) + " in " + what,
-                  near.empty() ? "allowed fields: " + join(shown)
-                               : "did you mean " + quote(near) + "?",
-                  {}, true);
+            error(ptr + "/" + json_pointer_escape(key), "unknown field " + quote(key) + " in " + what,
+                  near.empty() ? "allowed fields: " + join(shown) : "did you mean " + quote(near) + "?", {},
+                  true);
         }
     }
 
@@ -129,8 +130,9 @@ public:
             const std::string* text = m_doc ? m_doc->number_text(ptr) : nullptr;
             r = Rational::parse(text ? *text : number_to_string(v.get<double>()));
             if (!r) {
-                error(ptr, quote(name) + " cannot be represented exactly (" +
-                               (text ? *text : number_to_string(v.get<double>())) + ")",
+                error(ptr,
+                      quote(name) + " cannot be represented exactly (" +
+                          (text ? *text : number_to_string(v.get<double>())) + ")",
                       "write it as a fraction such as \"1001/30000\"", item);
                 return std::nullopt;
             }
@@ -138,12 +140,14 @@ public:
             r = Rational::parse(v.get<std::string>());
             if (!r) {
                 error(ptr, quote(name) + " " + quote(v.get<std::string>()) + " is not a time",
-                      "write seconds as a number (2.5) or an exact fraction (\"1001/30000\")",
-                      item);
+                      "write seconds as a number (2.5) or an exact fraction (\"1001/30000\")", item);
                 return std::nullopt;
             }
         } else {
-            error(ptr, quote(name) + " must be a time in seconds (a number or a string such as \"1001/30000\"), got " + type_name(v),
+            error(ptr,
+                  quote(name) +
+                      " must be a time in seconds (a number or a string such as \"1001/30000\"), got " +
+                      type_name(v),
                   {}, item);
             return std::nullopt;
         }
@@ -155,8 +159,8 @@ public:
         return r;
     }
 
-    std::optional<double> number(const json& v, const std::string& ptr, const std::string& name,
-                                 double lo, double hi, const std::string& item = {})
+    std::optional<double> number(const json& v, const std::string& ptr, const std::string& name, double lo,
+                                 double hi, const std::string& item = {})
     {
         if (!v.is_number()) {
             error(ptr, quote(name) + " must be a number, got " + type_name(v), {}, item);
@@ -164,17 +168,17 @@ public:
         }
         double d = v.get<double>();
         if (!std::isfinite(d) || d < lo || d > hi) {
-            error(ptr, quote(name) + " is " + number_to_string(d) + ", outside " +
-                           number_to_string(lo) + ".." + number_to_string(hi),
+            error(ptr,
+                  quote(name) + " is " + number_to_string(d) + ", outside " + number_to_string(lo) + ".." +
+                      number_to_string(hi),
                   {}, item);
             return std::nullopt;
         }
         return d;
     }
 
-    std::optional<std::int64_t> integer(const json& v, const std::string& ptr,
-                                        const std::string& name, std::int64_t lo, std::int64_t hi,
-                                        const std::string& item = {})
+    std::optional<std::int64_t> integer(const json& v, const std::string& ptr, const std::string& name,
+                                        std::int64_t lo, std::int64_t hi, const std::string& item = {})
     {
         bool integral_float = v.is_number_float() && std::isfinite(v.get<double>()) &&
                               std::floor(v.get<double>()) == v.get<double>() &&
@@ -189,8 +193,9 @@ public:
         }
         std::int64_t n = integral_float ? std::int64_t(v.get<double>()) : v.get<std::int64_t>();
         if (n < lo || n > hi) {
-            error(ptr, quote(name) + " is " + std::to_string(n) + ", outside " +
-                           std::to_string(lo) + ".." + std::to_string(hi),
+            error(ptr,
+                  quote(name) + " is " + std::to_string(n) + ", outside " + std::to_string(lo) + ".." +
+                      std::to_string(hi),
                   {}, item);
             return std::nullopt;
         }
@@ -207,8 +212,8 @@ public:
         return v.get<bool>();
     }
 
-    std::optional<std::string> string(const json& v, const std::string& ptr,
-                                      const std::string& name, const std::string& item = {})
+    std::optional<std::string> string(const json& v, const std::string& ptr, const std::string& name,
+                                      const std::string& item = {})
     {
         if (!v.is_string()) {
             error(ptr, quote(name) + " must be a string, got " + type_name(v), {}, item);
@@ -221,10 +226,8 @@ public:
         return v.get<std::string>();
     }
 
-    std::optional<std::string> one_of(const json& v, const std::string& ptr,
-                                      const std::string& name,
-                                      const std::vector<std::string>& choices,
-                                      const std::string& item = {})
+    std::optional<std::string> one_of(const json& v, const std::string& ptr, const std::string& name,
+                                      const std::vector<std::string>& choices, const std::string& item = {})
     {
         auto s = string(v, ptr, name, item);
         if (!s) return std::nullopt;
@@ -243,8 +246,7 @@ public:
         auto c = Color::parse(*s, allow_alpha);
         if (!c)
             error(ptr, quote(name) + " is " + quote(*s) + ", not a colour",
-                  allow_alpha ? "write \"#rrggbb\" or \"#rrggbbaa\" in hex"
-                              : "write \"#rrggbb\" in hex",
+                  allow_alpha ? "write \"#rrggbb\" or \"#rrggbbaa\" in hex" : "write \"#rrggbb\" in hex",
                   item);
         return c;
     }
@@ -267,8 +269,7 @@ public:
                      {"reel", "output", "media", "compositions", "tracks", "duration"});
         if (const json* v = c.required(root, "", "reel", "the timeline")) {
             if (!v->is_number_integer() || v->get<std::int64_t>() != timeline_format_version)
-                c.error("/reel",
-                        "unsupported format version " + v->dump() + "; this reel reads version 1",
+                c.error("/reel", "unsupported format version " + v->dump() + "; this reel reads version 1",
                         "set \"reel\": 1");
         }
         if (const json* v = c.required(root, "", "output", "the timeline")) output(*v);
@@ -283,8 +284,7 @@ public:
             if (d && *d <= Rational(0)) c.error("/duration", "\"duration\" must be positive");
             m_tl.root.declared_duration = d;
         }
-        if (const json* v = c.required(root, "", "tracks", "the timeline"))
-            tracks(*v, "/tracks", m_tl.root);
+        if (const json* v = c.required(root, "", "tracks", "the timeline")) tracks(*v, "/tracks", m_tl.root);
         if (c.errors.empty()) references();
     }
 
@@ -316,10 +316,11 @@ private:
         // The NTSC decimals (29.97, ...) mean the exact 1001-denominator rates, unless the
         // rate was written as an explicit fraction.
         bool fraction = v.is_string() && v.get<std::string>().find('/') != std::string::npos;
-        static const std::map<std::string, Rational> ntsc = {
-            {"23.976", Rational(24000, 1001)}, {"29.97", Rational(30000, 1001)},
-            {"47.952", Rational(48000, 1001)}, {"59.94", Rational(60000, 1001)},
-            {"119.88", Rational(120000, 1001)}};
+        static const std::map<std::string, Rational> ntsc = {{"23.976", Rational(24000, 1001)},
+                                                             {"29.97", Rational(30000, 1001)},
+                                                             {"47.952", Rational(48000, 1001)},
+                                                             {"59.94", Rational(60000, 1001)},
+                                                             {"119.88", Rational(120000, 1001)}};
         std::optional<Rational> r = c.time(v, p, "fps");
         if (!r) return Rational(0);
         if (!fraction)
@@ -363,8 +364,8 @@ private:
         if (const json* x = c.field(v, "preset")) {
             if (s.codec == "h264" || s.codec == "hevc") {
                 if (auto name = c.one_of(*x, p + "/preset", "preset",
-                                         {"ultrafast", "superfast", "veryfast", "faster", "fast",
-                                          "medium", "slow", "slower", "veryslow", "placebo"}))
+                                         {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium",
+                                          "slow", "slower", "veryslow", "placebo"}))
                     s.preset = *name;
             } else if (auto name = c.string(*x, p + "/preset", "preset")) {
                 s.preset = *name;
@@ -464,7 +465,8 @@ private:
                 track.mute = c.boolean(*x, tp + "/mute", "mute").value_or(false);
             if (const json* items = c.field(t, "items")) {
                 if (!items->is_array()) {
-                    c.error(tp + "/items", "\"items\" must be an array, got " + std::string(type_name(*items)));
+                    c.error(tp + "/items",
+                            "\"items\" must be an array, got " + std::string(type_name(*items)));
                 } else {
                     for (std::size_t k = 0; k < items->size(); ++k)
                         item((*items)[k], tp + "/items/" + std::to_string(k), track);
@@ -495,7 +497,7 @@ private:
         if (!type) return;
         auto t = c.one_of(*type, p + "/type", "type", {"clip", "image", "color", "comp"}, label);
         if (!t) return;
-        it.type = *t == "clip" ? ItemType::clip
+        it.type = *t == "clip"    ? ItemType::clip
                   : *t == "image" ? ItemType::image
                   : *t == "color" ? ItemType::color
                                   : ItemType::comp;
@@ -504,15 +506,21 @@ private:
         std::vector<std::string> allowed = {"type", "id", "start", "enabled", "fade_in", "fade_out"};
         bool audio_track = track.kind == TrackKind::audio;
         if (!audio_track)
-            allowed.insert(allowed.end(),
-                           {"transform", "crop", "opacity", "color", "transition_in"});
+            allowed.insert(allowed.end(), {"transform", "crop", "opacity", "color", "transition_in"});
         else
             allowed.push_back("transition_in");
         switch (it.type) {
-        case ItemType::clip: allowed.insert(allowed.end(), {"media", "in", "out", "speed", "gain_db", "mute"}); break;
-        case ItemType::comp: allowed.insert(allowed.end(), {"comp", "in", "out", "speed", "gain_db", "mute"}); break;
-        case ItemType::image: allowed.insert(allowed.end(), {"media", "duration"}); break;
-        case ItemType::color: allowed.insert(allowed.end(), {"duration"}); if (audio_track) allowed.push_back("color"); break;
+            case ItemType::clip:
+                allowed.insert(allowed.end(), {"media", "in", "out", "speed", "gain_db", "mute"});
+                break;
+            case ItemType::comp:
+                allowed.insert(allowed.end(), {"comp", "in", "out", "speed", "gain_db", "mute"});
+                break;
+            case ItemType::image: allowed.insert(allowed.end(), {"media", "duration"}); break;
+            case ItemType::color:
+                allowed.insert(allowed.end(), {"duration"});
+                if (audio_track) allowed.push_back("color");
+                break;
         }
         if (audio_track && it.type != ItemType::clip) {
             c.error(p + "/type", what + " is on an audio track, which holds only clip items",
@@ -565,8 +573,7 @@ private:
                     c.error(p + "/out",
                             what + ": \"out\" (" + r->to_string() + ") is not after \"in\" (" +
                                 it.in.to_string() + ")",
-                            "the range in..out is what is used of the source; out must be greater",
-                            label);
+                            "the range in..out is what is used of the source; out must be greater", label);
                 else
                     it.out = r;
             }
@@ -583,8 +590,8 @@ private:
             if (const json* x = c.required(v, p, "duration", what, label)) {
                 auto r = c.time(*x, p + "/duration", "duration", label);
                 if (r && *r <= Rational(0))
-                    c.error(p + "/duration", what + ": \"duration\" must be positive (got " + r->to_string() + ")",
-                            {}, label);
+                    c.error(p + "/duration",
+                            what + ": \"duration\" must be positive (got " + r->to_string() + ")", {}, label);
                 else
                     it.duration = r;
             }
@@ -640,7 +647,10 @@ private:
         }
         if (const json* x = c.field(v, "fit"))
             if (auto s = c.one_of(*x, p + "/fit", "fit", {"contain", "cover", "stretch", "none"}, label))
-                t.fit = *s == "cover" ? Fit::cover : *s == "stretch" ? Fit::stretch : *s == "none" ? Fit::none : Fit::contain;
+                t.fit = *s == "cover"     ? Fit::cover
+                        : *s == "stretch" ? Fit::stretch
+                        : *s == "none"    ? Fit::none
+                                          : Fit::contain;
         if (const json* x = c.field(v, "rotation"))
             t.rotation = c.number(*x, p + "/rotation", "rotation", -big, big, label).value_or(0);
         if (const json* x = c.field(v, "anchor")) {
@@ -671,10 +681,12 @@ private:
     void adjust(const json& v, const std::string& p, Item& it, const std::string& label)
     {
         if (!v.is_object()) {
-            c.error(p, "\"color\" of a " + std::string(to_string(it.type)) +
-                           " item is a colour adjustment object, got " + type_name(v),
-                    "{\"brightness\": 0, \"contrast\": 1, \"saturation\": 1}; solid colours are \"color\" items",
-                    label);
+            c.error(
+                p,
+                "\"color\" of a " + std::string(to_string(it.type)) +
+                    " item is a colour adjustment object, got " + type_name(v),
+                "{\"brightness\": 0, \"contrast\": 1, \"saturation\": 1}; solid colours are \"color\" items",
+                label);
             return;
         }
         c.check_keys(v, p, "\"color\"", {"brightness", "contrast", "saturation"});
@@ -716,14 +728,16 @@ private:
             if ((it.type == ItemType::clip || it.type == ItemType::image) && !m_tl.media.count(it.media)) {
                 std::string near = closest_match(it.media, media_ids);
                 c.error(it.pointer + "/media", "unknown media " + quote(it.media),
-                        near.empty() ? (media_ids.empty() ? "add it under \"media\"" : "known media: " + join(media_ids))
+                        near.empty() ? (media_ids.empty() ? "add it under \"media\""
+                                                          : "known media: " + join(media_ids))
                                      : "did you mean " + quote(near) + "?",
                         it.id);
             }
             if (it.type == ItemType::comp && !m_tl.compositions.count(it.comp)) {
                 std::string near = closest_match(it.comp, comp_names);
                 c.error(it.pointer + "/comp", "unknown composition " + quote(it.comp),
-                        near.empty() ? (comp_names.empty() ? "define it under \"compositions\"" : "known compositions: " + join(comp_names))
+                        near.empty() ? (comp_names.empty() ? "define it under \"compositions\""
+                                                           : "known compositions: " + join(comp_names))
                                      : "did you mean " + quote(near) + "?",
                         it.id);
             }
@@ -746,10 +760,8 @@ private:
                         cycle.push_back(it.comp);
                         std::string key = *std::min_element(cycle.begin(), cycle.end() - 1);
                         if (reported.insert(key).second)
-                            c.error(it.pointer + "/comp",
-                                    "composition cycle: " + join(cycle, " -> "),
-                                    "a composition cannot contain itself, directly or through others",
-                                    it.id);
+                            c.error(it.pointer + "/comp", "composition cycle: " + join(cycle, " -> "),
+                                    "a composition cannot contain itself, directly or through others", it.id);
                     } else if (s == 0) {
                         visit(m_tl.compositions.at(it.comp));
                     }
@@ -762,8 +774,9 @@ private:
         if (!c.errors.empty()) return;
         int depth = m_tl.nesting_depth();
         if (depth > max_nesting_depth)
-            c.error("/tracks", "compositions are nested " + std::to_string(depth) +
-                                   " deep; reel renders at most " + std::to_string(max_nesting_depth),
+            c.error("/tracks",
+                    "compositions are nested " + std::to_string(depth) + " deep; reel renders at most " +
+                        std::to_string(max_nesting_depth),
                     "flatten some levels of nesting");
     }
 
@@ -822,9 +835,10 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
     std::vector<Error> errors;
     auto error = [&](const Item& it, const std::string& field, std::string message, std::string hint = {}) {
         if (errors.size() >= max_errors) return;
-        errors.push_back(locate(tl, Error(ErrorCode::timeline, "timeline", std::move(message), std::move(hint))
-                                        .with_pointer(field.empty() ? it.pointer : it.pointer + "/" + field)
-                                        .with_item(it.id)));
+        errors.push_back(
+            locate(tl, Error(ErrorCode::timeline, "timeline", std::move(message), std::move(hint))
+                           .with_pointer(field.empty() ? it.pointer : it.pointer + "/" + field)
+                           .with_item(it.id)));
     };
     auto what = [](const Item& it) {
         return it.id.empty() ? std::string("this ") + to_string(it.type) + " item"
@@ -841,7 +855,8 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                 } else if (it.type == ItemType::image) {
                     const SourceFacts& f = facts.at(it.media);
                     if (!f.still_image && f.has_video)
-                        error(it, "media", what(it) + ": media " + quote(it.media) + " is a video, not a still image",
+                        error(it, "media",
+                              what(it) + ": media " + quote(it.media) + " is a video, not a still image",
                               "use a \"clip\" item for video");
                     else if (!f.has_video)
                         error(it, "media", what(it) + ": media " + quote(it.media) + " has no picture",
@@ -857,26 +872,31 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                         continue;
                     }
                     if (track.kind == TrackKind::audio && !f.has_audio) {
-                        error(it, "media", what(it) + ": media " + quote(it.media) + " has no audio stream, but is on an audio track",
+                        error(it, "media",
+                              what(it) + ": media " + quote(it.media) +
+                                  " has no audio stream, but is on an audio track",
                               "put it on a video track");
                     }
                     Rational src_end = f.duration.value_or(Rational(0));
                     if (!f.duration || src_end <= Rational(0)) {
-                        error(it, "media", what(it) + ": media " + quote(it.media) + " has no known duration");
+                        error(it, "media",
+                              what(it) + ": media " + quote(it.media) + " has no known duration");
                         it.end = it.start;
                         continue;
                     }
                     if (it.in >= src_end) {
-                        error(it, "in", what(it) + ": \"in\" (" + it.in.to_string() + " s) is at or past the end of media " +
-                                            quote(it.media) + ", which lasts " + src_end.to_string() + " s (" +
-                                            std::to_string(src_end.to_double()) + ")");
+                        error(it, "in",
+                              what(it) + ": \"in\" (" + it.in.to_string() +
+                                  " s) is at or past the end of media " + quote(it.media) + ", which lasts " +
+                                  src_end.to_string() + " s (" + std::to_string(src_end.to_double()) + ")");
                         it.end = it.start;
                         continue;
                     }
                     if (it.out && *it.out > src_end) {
-                        error(it, "out", what(it) + ": \"out\" (" + it.out->to_string() + " s) is beyond the end of media " +
-                                             quote(it.media) + ", which lasts " + src_end.to_string() + " s (" +
-                                             std::to_string(src_end.to_double()) + ")",
+                        error(it, "out",
+                              what(it) + ": \"out\" (" + it.out->to_string() +
+                                  " s) is beyond the end of media " + quote(it.media) + ", which lasts " +
+                                  src_end.to_string() + " s (" + std::to_string(src_end.to_double()) + ")",
                               "omit \"out\" to play to the end of the source");
                     }
                     it.source_out = it.out ? min(*it.out, src_end) : src_end;
@@ -901,19 +921,25 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                     Composition& inner = tl.compositions.at(it.comp);
                     resolve_comp(inner);
                     if (inner.duration <= Rational(0)) {
-                        error(it, "comp", what(it) + ": composition " + quote(it.comp) + " is empty (no items and no duration)");
+                        error(it, "comp",
+                              what(it) + ": composition " + quote(it.comp) +
+                                  " is empty (no items and no duration)");
                         it.end = it.start;
                         continue;
                     }
                     if (it.in >= inner.duration) {
-                        error(it, "in", what(it) + ": \"in\" (" + it.in.to_string() + " s) is at or past the end of composition " +
-                                            quote(it.comp) + ", which lasts " + inner.duration.to_string() + " s");
+                        error(it, "in",
+                              what(it) + ": \"in\" (" + it.in.to_string() +
+                                  " s) is at or past the end of composition " + quote(it.comp) +
+                                  ", which lasts " + inner.duration.to_string() + " s");
                         it.end = it.start;
                         continue;
                     }
                     if (it.out && *it.out > inner.duration)
-                        error(it, "out", what(it) + ": \"out\" (" + it.out->to_string() + " s) is beyond the end of composition " +
-                                             quote(it.comp) + ", which lasts " + inner.duration.to_string() + " s",
+                        error(it, "out",
+                              what(it) + ": \"out\" (" + it.out->to_string() +
+                                  " s) is beyond the end of composition " + quote(it.comp) +
+                                  ", which lasts " + inner.duration.to_string() + " s",
                               "omit \"out\" to play the whole composition");
                     it.source_out = it.out ? min(*it.out, inner.duration) : inner.duration;
                     it.end = it.start + (it.source_out - it.in) / it.speed;
@@ -933,8 +959,11 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
             for (std::size_t i = 0; i < track.items.size(); ++i) {
                 Item& it = track.items[i];
                 if (it.end > Rational(max_time_seconds))
-                    error(it, "", what(it) + " ends at " + std::to_string(it.end.to_double()) + " s, past the 24-hour limit");
-                if (it.fade_in > it.length() || it.fade_out > it.length() || it.fade_in + it.fade_out > it.length())
+                    error(it, "",
+                          what(it) + " ends at " + std::to_string(it.end.to_double()) +
+                              " s, past the 24-hour limit");
+                if (it.fade_in > it.length() || it.fade_out > it.length() ||
+                    it.fade_in + it.fade_out > it.length())
                     error(it, it.fade_in > it.length() ? "fade_in" : "fade_out",
                           what(it) + ": fades (" + std::to_string(it.fade_in.to_double()) + " s in, " +
                               std::to_string(it.fade_out.to_double()) + " s out) are longer than the item (" +
@@ -942,8 +971,10 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                           "shorten the fades so fade_in + fade_out fits in the item");
                 if (i == 0) {
                     if (it.transition_in)
-                        error(it, "transition_in", what(it) + " has a transition_in but no item before it on its track",
-                              "a crossfade needs a previous item to fade from; use fade_in to fade from the layers below");
+                        error(it, "transition_in",
+                              what(it) + " has a transition_in but no item before it on its track",
+                              "a crossfade needs a previous item to fade from; use fade_in to fade from the "
+                              "layers below");
                     continue;
                 }
                 const Item& prev = track.items[i - 1];
@@ -952,23 +983,27 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                     Rational expected = prev.end - d;
                     if (it.start != expected) {
                         error(it, "start",
-                              what(it) + " starts at " + it.start.to_string() + " s, but its " + d.to_string() +
-                                  " s transition from " + quote(prev.label()) + " (ending at " + prev.end.to_string() +
-                                  " s) needs it to start at " + expected.to_string() + " s",
-                              "a transition_in item must start exactly its duration before the previous item ends");
+                              what(it) + " starts at " + it.start.to_string() + " s, but its " +
+                                  d.to_string() + " s transition from " + quote(prev.label()) +
+                                  " (ending at " + prev.end.to_string() + " s) needs it to start at " +
+                                  expected.to_string() + " s",
+                              "a transition_in item must start exactly its duration before the previous item "
+                              "ends");
                     } else if (d > prev.length() || d > it.length()) {
                         error(it, "transition_in/duration",
                               what(it) + ": transition (" + d.to_string() + " s) is longer than " +
                                   (d > prev.length() ? quote(prev.label()) : std::string("the item itself")));
                     } else if (i >= 2 && track.items[i - 2].end > it.start) {
-                        error(it, "start", what(it) + " overlaps " + quote(track.items[i - 2].label()) +
-                                               " as well as " + quote(prev.label()),
+                        error(it, "start",
+                              what(it) + " overlaps " + quote(track.items[i - 2].label()) + " as well as " +
+                                  quote(prev.label()),
                               "transitions on one track must not overlap each other");
                     }
                 } else if (it.start < prev.end) {
                     error(it, "start",
-                          what(it) + " (starting at " + it.start.to_string() + " s) overlaps " + quote(prev.label()) +
-                              " (" + prev.start.to_string() + " s to " + prev.end.to_string() + " s) on track " +
+                          what(it) + " (starting at " + it.start.to_string() + " s) overlaps " +
+                              quote(prev.label()) + " (" + prev.start.to_string() + " s to " +
+                              prev.end.to_string() + " s) on track " +
                               quote(track.id.empty() ? track.pointer : track.id),
                           "move it to start at " + prev.end.to_string() +
                               " s or later, put it on another track, or add a transition_in");
@@ -979,13 +1014,15 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
     check_comp(tl.root);
     for (auto& [name, comp] : tl.compositions) check_comp(comp);
     if (errors.empty() && tl.root.duration <= Rational(0)) {
-        errors.push_back(locate(tl, Error(ErrorCode::timeline, "timeline", "the timeline is empty: no items and no duration",
-                                          "add items to \"tracks\"")
-                                        .with_pointer("/tracks")));
+        errors.push_back(
+            locate(tl, Error(ErrorCode::timeline, "timeline",
+                             "the timeline is empty: no items and no duration", "add items to \"tracks\"")
+                           .with_pointer("/tracks")));
     }
     if (errors.empty() && tl.root.duration > Rational(max_time_seconds))
-        errors.push_back(locate(tl, Error(ErrorCode::timeline, "timeline", "the timeline is longer than 24 hours")
-                                        .with_pointer("/tracks")));
+        errors.push_back(
+            locate(tl, Error(ErrorCode::timeline, "timeline", "the timeline is longer than 24 hours")
+                           .with_pointer("/tracks")));
     throw_if_any(errors);
 }
 

@@ -19,8 +19,7 @@ inline constexpr std::int64_t max_time_seconds = 24 * 3600;
 /// reference cycles, nesting depth, overlaps and transitions where no source facts are
 /// needed. All problems found are reported together: the thrown Error(timeline) is the
 /// first, with the others in more(), each with its JSON pointer, line and column.
-Timeline parse_timeline(std::shared_ptr<const JsonDocument> doc,
-                        const std::filesystem::path& file);
+Timeline parse_timeline(std::shared_ptr<const JsonDocument> doc, const std::filesystem::path& file);
 
 /// Reads `file` and parses it as above. Error(io) if it cannot be read.
 Timeline load_timeline(const std::filesystem::path& file);

@@ -17,20 +17,26 @@ json visual_fields(const Item& it)
     json j = json::object();
     if (it.transform) {
         const Transform& t = *it.transform;
-        json tj = {{"x", t.x}, {"y", t.y}, {"fit", to_string(t.fit)}, {"rotation", t.rotation},
+        json tj = {{"x", t.x},
+                   {"y", t.y},
+                   {"fit", to_string(t.fit)},
+                   {"rotation", t.rotation},
                    {"anchor", {t.anchor_x, t.anchor_y}}};
         if (t.width) tj["width"] = *t.width;
         if (t.height) tj["height"] = *t.height;
         j["transform"] = tj;
     }
     if (it.crop)
-        j["crop"] = {{"left", it.crop->left}, {"top", it.crop->top}, {"right", it.crop->right},
+        j["crop"] = {{"left", it.crop->left},
+                     {"top", it.crop->top},
+                     {"right", it.crop->right},
                      {"bottom", it.crop->bottom}};
     if (it.opacity != 1) j["opacity"] = it.opacity;
     if (it.fade_in != Rational(0)) j["fade_in"] = time_json(it.fade_in);
     if (it.fade_out != Rational(0)) j["fade_out"] = time_json(it.fade_out);
     if (it.adjust)
-        j["color"] = {{"brightness", it.adjust->brightness}, {"contrast", it.adjust->contrast},
+        j["color"] = {{"brightness", it.adjust->brightness},
+                      {"contrast", it.adjust->contrast},
                       {"saturation", it.adjust->saturation}};
     if (it.transition_in)
         j["transition_in"] = {{"kind", it.transition_in->kind},
@@ -45,21 +51,21 @@ json item_json(const Item& it, const Rational& origin, bool picture_only)
     j["start"] = time_json(it.start - origin);
     if (!it.enabled) j["enabled"] = false;
     switch (it.type) {
-    case ItemType::clip:
-    case ItemType::comp:
-        j[it.type == ItemType::clip ? "media" : "comp"] = it.type == ItemType::clip ? it.media : it.comp;
-        j["in"] = time_json(it.in);
-        j["out"] = time_json(it.source_out);
-        if (it.speed != Rational(1)) j["speed"] = time_json(it.speed);
-        break;
-    case ItemType::image:
-        j["media"] = it.media;
-        j["duration"] = time_json(*it.duration);
-        break;
-    case ItemType::color:
-        j["color"] = it.color.to_string();
-        j["duration"] = time_json(*it.duration);
-        break;
+        case ItemType::clip:
+        case ItemType::comp:
+            j[it.type == ItemType::clip ? "media" : "comp"] = it.type == ItemType::clip ? it.media : it.comp;
+            j["in"] = time_json(it.in);
+            j["out"] = time_json(it.source_out);
+            if (it.speed != Rational(1)) j["speed"] = time_json(it.speed);
+            break;
+        case ItemType::image:
+            j["media"] = it.media;
+            j["duration"] = time_json(*it.duration);
+            break;
+        case ItemType::color:
+            j["color"] = it.color.to_string();
+            j["duration"] = time_json(*it.duration);
+            break;
     }
     if (!picture_only) {
         if (!it.id.empty()) j["id"] = it.id;
@@ -88,12 +94,15 @@ json composition_picture_json(const Timeline& tl, const Composition& comp)
         for (const auto& it : t.items) {
             if (!it.enabled) continue;
             json ij = item_picture_json(it, Rational(0));
-            if (it.type == ItemType::comp) ij["composition"] = composition_picture_json(tl, tl.composition(it.comp));
+            if (it.type == ItemType::comp)
+                ij["composition"] = composition_picture_json(tl, tl.composition(it.comp));
             items.push_back(std::move(ij));
         }
         tracks.push_back(std::move(items));
     }
-    json j = {{"width", comp.width}, {"height", comp.height}, {"duration", time_json(comp.duration)},
+    json j = {{"width", comp.width},
+              {"height", comp.height},
+              {"duration", time_json(comp.duration)},
               {"tracks", std::move(tracks)}};
     j["background"] = comp.background ? comp.background->to_string() : "transparent";
     return j;
@@ -106,8 +115,11 @@ json output_picture_json(const Output& o)
         v["bitrate"] = *o.video.bitrate;
     else
         v["crf"] = o.crf_or_default();
-    return {{"width", o.width}, {"height", o.height}, {"fps", o.fps.to_string()},
-            {"background", o.background.to_string()}, {"video", v}};
+    return {{"width", o.width},
+            {"height", o.height},
+            {"fps", o.fps.to_string()},
+            {"background", o.background.to_string()},
+            {"video", v}};
 }
 
 json to_json(const Timeline& tl)

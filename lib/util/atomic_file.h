@@ -14,8 +14,7 @@ enum class Overwrite { refuse, replace };
 /// data goes to a temporary name beside the destination, is flushed and fsync'ed, then
 /// renamed over it. On any failure the temporary file is removed and Error(io) is thrown;
 /// with Overwrite::refuse an existing destination is an Error(usage) naming the `-y` flag.
-void write_file_atomic(const std::filesystem::path& dest, std::string_view data,
-                       Overwrite mode);
+void write_file_atomic(const std::filesystem::path& dest, std::string_view data, Overwrite mode);
 
 /// Reads a whole file; Error(io) naming the file if it cannot.
 std::string read_file(const std::filesystem::path& path);

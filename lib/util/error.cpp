@@ -6,24 +6,30 @@ namespace reel {
 const char* error_code_name(ErrorCode code)
 {
     switch (code) {
-    case ErrorCode::internal: return "internal";
-    case ErrorCode::usage: return "usage";
-    case ErrorCode::timeline: return "timeline";
-    case ErrorCode::media: return "media";
-    case ErrorCode::decode: return "decode";
-    case ErrorCode::encode: return "encode";
-    case ErrorCode::io: return "io";
-    case ErrorCode::unavailable: return "unavailable";
-    case ErrorCode::interrupted: return "interrupted";
+        case ErrorCode::internal: return "internal";
+        case ErrorCode::usage: return "usage";
+        case ErrorCode::timeline: return "timeline";
+        case ErrorCode::media: return "media";
+        case ErrorCode::decode: return "decode";
+        case ErrorCode::encode: return "encode";
+        case ErrorCode::io: return "io";
+        case ErrorCode::unavailable: return "unavailable";
+        case ErrorCode::interrupted: return "interrupted";
     }
     return "internal";
 }
 
-int exit_status(ErrorCode code) { return static_cast<int>(code); }
+int exit_status(ErrorCode code)
+{
+    return static_cast<int>(code);
+}
 
 Error::Error(ErrorCode code, std::string component, std::string message, std::string hint)
-    : std::runtime_error(message), m_code(code), m_component(std::move(component)),
-      m_message(std::move(message)), m_hint(std::move(hint))
+    : std::runtime_error(message),
+      m_code(code),
+      m_component(std::move(component)),
+      m_message(std::move(message)),
+      m_hint(std::move(hint))
 {
     refresh();
 }

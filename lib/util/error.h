@@ -10,13 +10,13 @@ namespace reel {
 
 /// What kind of failure an Error is; each maps to one documented exit status.
 enum class ErrorCode : int {
-    internal = 1,  ///< a bug in reel
-    usage = 2,     ///< bad command line
-    timeline = 3,  ///< the timeline document is malformed or invalid
-    media = 4,     ///< a source file is missing, unreadable or unsupported
-    decode = 5,    ///< a source failed while decoding
-    encode = 6,    ///< the encoder or muxer failed
-    io = 7,        ///< reading or writing a file failed (permissions, full disk)
+    internal = 1,     ///< a bug in reel
+    usage = 2,        ///< bad command line
+    timeline = 3,     ///< the timeline document is malformed or invalid
+    media = 4,        ///< a source file is missing, unreadable or unsupported
+    decode = 5,       ///< a source failed while decoding
+    encode = 6,       ///< the encoder or muxer failed
+    io = 7,           ///< reading or writing a file failed (permissions, full disk)
     unavailable = 8,  ///< the command or feature is not available in this build
     interrupted = 130,
 };

@@ -30,7 +30,8 @@ void register_pending(CLI::App& app)
         add_stats_flag(*cmd, opts[i]);
         std::string name = pending[i].name;
         set_runner(*cmd, name, opts[i], [name]() -> nlohmann::json {
-            throw Error(ErrorCode::unavailable, "cli", "'reel " + name + "' is not available in this build yet",
+            throw Error(ErrorCode::unavailable, "cli",
+                        "'reel " + name + "' is not available in this build yet",
                         "'reel plan' works today; see reel(1) for what each command will do");
         });
     }

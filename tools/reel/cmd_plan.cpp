@@ -23,7 +23,8 @@ struct PlanCommand {
 void register_plan(CLI::App& app)
 {
     static PlanCommand opts;
-    CLI::App* cmd = app.add_subcommand("plan", "Parse, validate and analyse a timeline; print the plan (no pixels)");
+    CLI::App* cmd =
+        app.add_subcommand("plan", "Parse, validate and analyse a timeline; print the plan (no pixels)");
     cmd->add_option("project", opts.project, "Timeline file (.json)")->required()->option_text("PROJECT");
     add_output_flags(*cmd, opts.common, "the plan");
     cmd->add_option("--format", opts.format, "Plan format: json (default) or text (a table for people)")
@@ -41,7 +42,8 @@ void register_plan(CLI::App& app)
             throw Error(ErrorCode::usage, "cli", "--stats - and the plan would both go to stdout",
                         "write the plan to a file with -o FILE, or the stats with --stats FILE");
         if (!opts.common.output.empty() && opts.common.output != "-" && opts.common.output == opts.project)
-            throw Error(ErrorCode::usage, "cli", "-o names the project file itself", "choose another output file");
+            throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
+                        "choose another output file");
         Timeline tl = load_timeline(opts.project);
         SourceTable sources = probe_sources(tl);
         resolve_timeline(tl, source_facts(sources));

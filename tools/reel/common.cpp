@@ -69,7 +69,8 @@ void set_runner(CLI::App& cmd, const std::string& name, CommonOptions& opts, Run
             exit_code() = 0;
         } catch (const Error& e) {
             std::cerr << "reel " << name << ": error: " << e.describe() << "\n";
-            for (const auto& more : e.more()) std::cerr << "reel " << name << ": error: " << more.describe() << "\n";
+            for (const auto& more : e.more())
+                std::cerr << "reel " << name << ": error: " << more.describe() << "\n";
             if (!e.more().empty())
                 std::cerr << "reel " << name << ": " << (e.more().size() + 1) << " problems found\n";
             nlohmann::json doc = stats_document(name);
@@ -87,8 +88,7 @@ void write_output(const CommonOptions& opts, const std::string& text)
 {
     if (opts.output.empty() || opts.output == "-") {
         std::cout << text << std::flush;
-        if (!std::cout)
-            throw Error(ErrorCode::io, "cli", "cannot write to stdout");
+        if (!std::cout) throw Error(ErrorCode::io, "cli", "cannot write to stdout");
         return;
     }
     write_file_atomic(opts.output, text, opts.overwrite ? Overwrite::replace : Overwrite::refuse);

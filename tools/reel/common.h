@@ -11,11 +11,11 @@ namespace reel::cli {
 
 /// Flags shared by subcommands (filled by CLI11, read by the commands).
 struct CommonOptions {
-    std::string output;     ///< -o; "-" is stdout
-    bool overwrite = false; ///< -y
-    bool quiet = false;     ///< -q
-    int verbose = 0;        ///< -v (repeatable)
-    std::string stats;      ///< --stats FILE|-
+    std::string output;      ///< -o; "-" is stdout
+    bool overwrite = false;  ///< -y
+    bool quiet = false;      ///< -q
+    int verbose = 0;         ///< -v (repeatable)
+    std::string stats;       ///< --stats FILE|-
 };
 
 /// What a subcommand's run function returns: its stats document (or null).

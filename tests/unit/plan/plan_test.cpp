@@ -108,7 +108,8 @@ TEST(Plan, TotalsAndStructuralSegments)
     // ends); the 7 s after that exceed the 5 s maximum and are halved.
     std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
     for (const auto& s : p.segments) ranges.emplace_back(s.frames.begin, s.frames.end);
-    std::vector<std::pair<std::int64_t, std::int64_t>> expected = {{0, 60}, {60, 150}, {150, 180}, {180, 285}, {285, 390}};
+    std::vector<std::pair<std::int64_t, std::int64_t>> expected = {
+        {0, 60}, {60, 150}, {150, 180}, {180, 285}, {285, 390}};
     EXPECT_EQ(ranges, expected);
     EXPECT_EQ(p.segments[1].items, (std::vector<std::string>{"one", "bug"}));
     EXPECT_EQ(p.segments[2].items, (std::vector<std::string>{"one", "two"}));
@@ -168,14 +169,17 @@ TEST(Plan, SoundIdsAndMetadataDoNotChangePictureHashes)
     auto h = hashes(plan_text(base_timeline).plan);
     EXPECT_EQ(hashes(plan_text(replace(base_timeline, "\"gain_db\": -3", "\"gain_db\": -9")).plan), h);
     EXPECT_EQ(hashes(plan_text(replace(base_timeline, "\"id\": \"one\"", "\"id\": \"first\"")).plan), h);
-    EXPECT_EQ(hashes(plan_text(replace(base_timeline, "\"reel\": 1,", "\"reel\": 1, \"metadata\": {\"x\": 1},")).plan),
-              h);
+    EXPECT_EQ(
+        hashes(
+            plan_text(replace(base_timeline, "\"reel\": 1,", "\"reel\": 1, \"metadata\": {\"x\": 1},")).plan),
+        h);
 }
 
 TEST(Plan, OutputSettingsAndSourceIdentityChangeHashes)
 {
     auto h = hashes(plan_text(base_timeline).plan);
-    auto crf = hashes(plan_text(replace(base_timeline, "\"fps\": 30 }", "\"fps\": 30, \"video\": {\"crf\": 18} }")).plan);
+    auto crf = hashes(
+        plan_text(replace(base_timeline, "\"fps\": 30 }", "\"fps\": 30, \"video\": {\"crf\": 18} }")).plan);
     ASSERT_EQ(crf.size(), h.size());
     for (std::size_t i = 0; i < h.size(); ++i) EXPECT_NE(crf[i], h[i]);
     // A rewritten source file (new fingerprint) changes the segments that show it.
@@ -187,7 +191,8 @@ TEST(Plan, SourceUsesRangesAndFrames)
 {
     Plan p = plan_text(base_timeline).plan;
     auto find = [&](const std::string& id) {
-        return *std::find_if(p.sources.begin(), p.sources.end(), [&](const SourcePlan& s) { return s.id == id; });
+        return *std::find_if(p.sources.begin(), p.sources.end(),
+                             [&](const SourcePlan& s) { return s.id == id; });
     };
     SourcePlan a = find("a");
     ASSERT_EQ(a.uses.size(), 1u);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "time/frames.h"
 #include "time/rational.h"
+#include "time/frames.h"
 #include "util/error.h"
 
 #include <gtest/gtest.h>

@@ -33,7 +33,8 @@ std::vector<fs::path> json_files(const fs::path& dir)
     std::vector<fs::path> out;
     if (!fs::exists(dir)) return out;
     for (const auto& e : fs::directory_iterator(dir))
-        if (e.path().extension() == ".json" && e.path().filename() != "expectations.json") out.push_back(e.path());
+        if (e.path().extension() == ".json" && e.path().filename() != "expectations.json")
+            out.push_back(e.path());
     std::sort(out.begin(), out.end());
     return out;
 }
@@ -95,7 +96,8 @@ TEST_P(InvalidFixture, FailsWithLocatedError)
         EXPECT_NE(e.message().find(expect.at("message").get<std::string>()), std::string::npos)
             << "message: " << e.message();
         if (expect.contains("hint")) {
-            EXPECT_NE(e.hint().find(expect.at("hint").get<std::string>()), std::string::npos) << "hint: " << e.hint();
+            EXPECT_NE(e.hint().find(expect.at("hint").get<std::string>()), std::string::npos)
+                << "hint: " << e.hint();
         }
         if (expect.contains("line")) {
             EXPECT_EQ(e.location().line, expect.at("line").get<int>());
@@ -122,6 +124,7 @@ TEST(Fixtures, EveryInvalidFileHasAnExpectation)
     for (const auto& n : invalid_names()) listed.insert(n);
     for (const auto& f : json_files(data_dir / "invalid"))
         EXPECT_TRUE(listed.count(f.filename().string())) << f << " has no entry in expectations.json";
-    for (const auto& n : listed) EXPECT_TRUE(fs::exists(data_dir / "invalid" / n)) << n << " is listed but missing";
+    for (const auto& n : listed)
+        EXPECT_TRUE(fs::exists(data_dir / "invalid" / n)) << n << " is listed but missing";
     EXPECT_GE(listed.size(), 40u);
 }

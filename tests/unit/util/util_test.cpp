@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <unistd.h>
+#include <filesystem>
 
 using namespace reel;
 namespace fs = std::filesystem;
@@ -44,7 +44,8 @@ TEST(Error, DescribeNamesLocationAndHint)
 {
     Error e(ErrorCode::timeline, "timeline", "\"start\" is negative", "use 0 or later");
     e.with_file("p.json").with_pointer("/tracks/0/items/1/start").with_position(7, 12);
-    EXPECT_EQ(e.describe(), "p.json:7:12: /tracks/0/items/1/start: \"start\" is negative; hint: use 0 or later");
+    EXPECT_EQ(e.describe(),
+              "p.json:7:12: /tracks/0/items/1/start: \"start\" is negative; hint: use 0 or later");
     EXPECT_EQ(std::string(e.what()), e.describe());
     EXPECT_EQ(exit_status(e.code()), 3);
     EXPECT_STREQ(error_code_name(ErrorCode::media), "media");

@@ -1,0 +1,11 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Sets up reel (scripts/setup.sh), generates the example media into examples/media, and
+# runs the main job on the bundled example: today `reel plan`, printed as a table.
+# Needs what setup.sh and make-test-media.sh need.
+set -eu
+
+cd "$(dirname "$0")/.."
+sh scripts/setup.sh
+sh scripts/make-test-media.sh examples/media
+./build/tools/reel/reel plan examples/showcase.json --format text "$@"
