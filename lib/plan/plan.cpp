@@ -222,11 +222,11 @@ Plan make_plan(const Timeline& tl, const SourceTable& sources, const PlanOptions
         // inside it; an active root item that shows nothing still shapes the picture.
         for (const auto& track : tl.root.tracks) {
             if (track.kind != TrackKind::video || !track.enabled) continue;
-            Rational t = frame_to_time(f, fps);
-            for (const auto& it : track.items)
-                if (it.enabled && it.start <= t && t < it.end && it.type != ItemType::clip &&
-                    std::find(roots.begin(), roots.end(), &it) == roots.end())
-                    roots.push_back(&it);
+            auto [first, last] = items_at(track, frame_to_time(f, fps));
+            for (const Item* it = first; it != last; ++it)
+                if (it->enabled && it->type != ItemType::clip &&
+                    std::find(roots.begin(), roots.end(), it) == roots.end())
+                    roots.push_back(it);
         }
         std::sort(roots.begin(), roots.end(),
                   [](const Item* a, const Item* b) { return a->pointer < b->pointer; });

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "timeline/evaluate.h"
 
+#include <algorithm>
+
 namespace reel {
 namespace {
 
@@ -9,9 +11,10 @@ void collect(const Timeline& tl, const Composition& comp, const Rational& t, std
 {
     for (const auto& track : comp.tracks) {
         if (track.kind != TrackKind::video || !track.enabled) continue;
-        for (const auto& it : track.items) {
-            if (it.start > t) break;  // items are ordered by start
-            if (!it.enabled || t >= it.end) continue;
+        auto [first, last] = items_at(track, t);
+        for (const Item* p = first; p != last; ++p) {
+            const Item& it = *p;
+            if (!it.enabled) continue;
             if (it.type == ItemType::comp) {
                 path.push_back(&it);
                 collect(tl, tl.composition(it.comp), it.source_time(t), path, out);
@@ -29,6 +32,17 @@ void collect(const Timeline& tl, const Composition& comp, const Rational& t, std
 }
 
 }  // namespace
+
+std::pair<const Item*, const Item*> items_at(const Track& track, const Rational& t)
+{
+    const Item* begin = track.items.data();
+    const Item* end = begin + track.items.size();
+    const Item* first =
+        std::upper_bound(begin, end, t, [](const Rational& time, const Item& it) { return time < it.end; });
+    const Item* last = first;
+    while (last != end && last->start <= t) ++last;
+    return {first, last};
+}
 
 void active_layers(const Timeline& timeline, const Composition& comp, const Rational& t,
                    std::vector<ActiveLayer>& out)

@@ -3,6 +3,7 @@
 
 #include "timeline/model.h"
 
+#include <utility>
 #include <vector>
 
 namespace reel {
@@ -17,6 +18,11 @@ struct ActiveLayer {
     std::vector<const Item*> path;
     Rational local_time;
 };
+
+/// The items of `track` whose [start, end) holds `t`, in start order (two during a
+/// transition), disabled ones included. O(log n): on a validated track, item ends never
+/// decrease, so a binary search finds the first candidate.
+std::pair<const Item*, const Item*> items_at(const Track& track, const Rational& t);
 
 /// The picture layers of `comp` at time `t`, bottom to top, descending into nested
 /// compositions: enabled video tracks and enabled items whose [start, end) holds t.
