@@ -81,8 +81,9 @@ void scan_packets(AVFormatContext* fmt, VideoStreamInfo& v)
             lo = std::min(lo, d);
             hi = std::max(hi, d);
         }
-        // Allow for timestamp rounding of one tick either way.
-        v.variable_frame_rate = lo <= 0 || hi - lo > std::max<std::int64_t>(2, lo / 10);
+        // Allow for timestamp rounding (a tick or two, as in 1 ms Matroska time bases) and
+        // 1% jitter; phones' "constant" 60 fps varies by 5-10% and counts as variable.
+        v.variable_frame_rate = lo <= 0 || hi - lo > std::max<std::int64_t>(2, lo / 100);
     }
 }
 
