@@ -49,10 +49,17 @@ static std::string synthetic_timeline(int clips)
 {
     nlohmann::json main = nlohmann::json::array(), over = nlohmann::json::array();
     for (int i = 0; i < clips; ++i) {
-        main.push_back({{"id", "c" + std::to_string(i)}, {"type", "clip"}, {"media", i % 2 ? "a" : "b"},
-                        {"start", 2 * i}, {"in", 0}, {"out", 2}});
+        main.push_back({{"id", "c" + std::to_string(i)},
+                        {"type", "clip"},
+                        {"media", i % 2 ? "a" : "b"},
+                        {"start", 2 * i},
+                        {"in", 0},
+                        {"out", 2}});
         if (i % 2 == 0)
-            over.push_back({{"type", "color"}, {"color", "#ffffff80"}, {"start", 2 * i}, {"duration", 1},
+            over.push_back({{"type", "color"},
+                            {"color", "#ffffff80"},
+                            {"start", 2 * i},
+                            {"duration", 1},
                             {"transform", {{"x", 100}, {"y", 100}, {"width", 400}, {"height", 100}}}});
     }
     nlohmann::json doc = {{"reel", 1},
@@ -84,7 +91,8 @@ static SourceTable fake_sources(const Timeline& tl)
 static void BM_ParseTimeline(benchmark::State& state)
 {
     std::string text = synthetic_timeline(int(state.range(0)));
-    for (auto _ : state) benchmark::DoNotOptimize(parse_timeline(JsonDocument::parse(text, "bench.json"), "bench.json"));
+    for (auto _ : state)
+        benchmark::DoNotOptimize(parse_timeline(JsonDocument::parse(text, "bench.json"), "bench.json"));
     state.SetBytesProcessed(state.iterations() * std::int64_t(text.size()));
 }
 BENCHMARK(BM_ParseTimeline)->Arg(30)->Arg(300);

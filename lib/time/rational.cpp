@@ -3,6 +3,7 @@
 
 #include "util/error.h"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -130,9 +131,17 @@ std::optional<Rational> Rational::parse(std::string_view text)
 {
     try {
         if (auto slash = text.find('/'); slash != std::string_view::npos) {
-            auto n = parse(text.substr(0, slash));
-            auto d = parse(text.substr(slash + 1));
-            if (!n || !d || n->den() != 1 || d->den() != 1 || d->num() == 0) return std::nullopt;
+            // A fraction of plain integers: "1001/30000", "-1/2"; nothing fancier.
+            auto is_integer = [](std::string_view s, bool sign) {
+                if (sign && !s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+                return !s.empty() && s.size() <= 18 &&
+                       std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+            };
+            std::string_view ns = text.substr(0, slash), ds = text.substr(slash + 1);
+            if (!is_integer(ns, true) || !is_integer(ds, false)) return std::nullopt;
+            auto n = parse(ns);
+            auto d = parse(ds);
+            if (!n || !d || d->num() == 0) return std::nullopt;
             return make(n->num(), d->num());
         }
         std::size_t i = 0;

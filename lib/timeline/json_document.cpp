@@ -139,6 +139,27 @@ public:
         (void)last_token;
         if (message == "malformed JSON: the file is empty")
             return fail_at(0, message, "a timeline is a JSON object: {\"reel\": 1, ...}");
+        // Recognise the usual mistakes and say so in words.
+        std::size_t bad = std::min(position == 0 ? 0 : position - 1, text.empty() ? 0 : text.size() - 1);
+        for (std::size_t i = at; i <= bad && i < text.size(); ++i) {
+            if (text[i] == '/' && i + 1 < text.size() && (text[i + 1] == '/' || text[i + 1] == '*'))
+                return fail_at(i, "malformed JSON: JSON has no comments",
+                               "remove the comment; keep notes in a \"metadata\" object");
+            if (text[i] == '/' && i == bad && i > 0 && (text[i - 1] == '/' || text[i - 1] == '*'))
+                return fail_at(i - 1, "malformed JSON: JSON has no comments",
+                               "remove the comment; keep notes in a \"metadata\" object");
+            if (text[i] == '\'')
+                return fail_at(i, "malformed JSON: strings and keys need double quotes, not single quotes",
+                               "write \"name\" instead of 'name'");
+        }
+        if (at < text.size() && (text[at] == '}' || text[at] == ']')) {
+            std::size_t k = at;
+            while (k > 0 && std::isspace(static_cast<unsigned char>(text[k - 1]))) --k;
+            if (k > 0 && text[k - 1] == ',')
+                return fail_at(k - 1,
+                               "malformed JSON: trailing comma before '" + std::string(1, text[at]) + "'",
+                               "remove the comma after the last element");
+        }
         return fail_at(at, message, "check for a missing comma, quote or bracket just before this point");
     }
 
@@ -278,13 +299,17 @@ std::pair<int, int> JsonDocument::position(const std::string& pointer, bool key)
 
 std::pair<int, int> JsonDocument::line_column(const std::string& text, std::size_t offset)
 {
+    // Columns count characters as an editor shows them: UTF-8 continuation bytes and a
+    // byte-order mark take no column.
     int line = 1;
     int col = 1;
-    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
+    std::size_t i = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+    for (; i < offset && i < text.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') {
             ++line;
             col = 1;
-        } else {
+        } else if ((c & 0xC0) != 0x80) {
             ++col;
         }
     }

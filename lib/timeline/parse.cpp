@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <set>
 
@@ -49,8 +50,27 @@ std::string join(const std::vector<std::string>& words, const char* sep = ", ")
 
 std::string number_to_string(double v)
 {
-    json j = v;
-    return j.dump();
+    return format_number(v);
+}
+
+/// Seconds for messages: exact decimals as such ("5.005"), others rounded to 6 places
+/// with the exact fraction after them ("0.333333 (1/3)").
+std::string secs(const Rational& r)
+{
+    Rational scaled = r * Rational(1000000);
+    std::string text = format_number(r.to_double());
+    if (scaled.den() != 1) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.6f", r.to_double());
+        text = std::string(buf) + " (" + r.to_string() + ")";
+    } else {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.6f", r.to_double());
+        text = buf;
+        while (text.back() == '0') text.pop_back();
+        if (text.back() == '.') text.pop_back();
+    }
+    return text;
 }
 
 /// Collects problems while walking the document; every check names a pointer.
@@ -65,7 +85,7 @@ public:
     {
         if (errors.size() >= max_errors) return;
         Error e(ErrorCode::timeline, "timeline", std::move(message), std::move(hint));
-        e.with_pointer(pointer.empty() ? "/" : pointer).with_file(m_doc ? m_doc->file() : "");
+        e.with_pointer(pointer).with_file(m_doc ? m_doc->file() : "");
         if (m_doc) {
             auto [line, col] = m_doc->position(pointer, at_key);
             if (line > 0) e.with_position(line, col);
@@ -83,7 +103,7 @@ public:
 
     /// Reports keys not in `allowed` (metadata is always allowed).
     void check_keys(const json& obj, const std::string& ptr, const std::string& what,
-                    std::vector<std::string> allowed)
+                    std::vector<std::string> allowed, const std::string& item = {})
     {
         allowed.push_back("metadata");
         for (const auto& [key, value] : obj.items()) {
@@ -97,7 +117,7 @@ public:
             std::vector<std::string> shown = allowed;
             std::sort(shown.begin(), shown.end());
             error(ptr + "/" + json_pointer_escape(key), "unknown field " + quote(key) + " in " + what,
-                  near.empty() ? "allowed fields: " + join(shown) : "did you mean " + quote(near) + "?", {},
+                  near.empty() ? "allowed fields: " + join(shown) : "did you mean " + quote(near) + "?", item,
                   true);
         }
     }
@@ -114,6 +134,22 @@ public:
         const json* v = field(obj, key);
         if (!v) error(ptr, what + " is missing the required field " + quote(key), {}, item);
         return v;
+    }
+
+    /// The exact value of a number or numeric string, or nothing.
+    std::optional<Rational> exact(const json& v, const std::string& ptr)
+    {
+        if (v.is_number_integer()) {
+            if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(INT64_MAX))
+                return std::nullopt;
+            return Rational(v.get<std::int64_t>());
+        }
+        if (v.is_number_float()) {
+            const std::string* text = m_doc ? m_doc->number_text(ptr) : nullptr;
+            return Rational::parse(text ? *text : number_to_string(v.get<double>()));
+        }
+        if (v.is_string()) return Rational::parse(v.get<std::string>());
+        return std::nullopt;
     }
 
     std::optional<Rational> time(const json& v, const std::string& ptr, const std::string& name,
@@ -152,7 +188,7 @@ public:
             return std::nullopt;
         }
         if (*r > Rational(max_time_seconds) || *r < Rational(-max_time_seconds)) {
-            error(ptr, quote(name) + " is " + r->to_string() + " s, more than 24 hours",
+            error(ptr, quote(name) + " is " + secs(*r) + " s, more than 24 hours",
                   "times are in seconds, not milliseconds or frames", item);
             return std::nullopt;
         }
@@ -268,7 +304,7 @@ public:
         c.check_keys(root, "", "the timeline",
                      {"reel", "output", "media", "compositions", "tracks", "duration"});
         if (const json* v = c.required(root, "", "reel", "the timeline")) {
-            if (!v->is_number_integer() || v->get<std::int64_t>() != timeline_format_version)
+            if (!v->is_number() || v->get<double>() != double(timeline_format_version))
                 c.error("/reel", "unsupported format version " + v->dump() + "; this reel reads version 1",
                         "set \"reel\": 1");
         }
@@ -321,13 +357,20 @@ private:
                                                              {"47.952", Rational(48000, 1001)},
                                                              {"59.94", Rational(60000, 1001)},
                                                              {"119.88", Rational(120000, 1001)}};
-        std::optional<Rational> r = c.time(v, p, "fps");
-        if (!r) return Rational(0);
+        std::optional<Rational> r = c.exact(v, p);
+        if (!r) {
+            c.error(p,
+                    "\"fps\" must be frames per second: a number (25, 29.97) or a fraction string "
+                    "(\"30000/1001\"), got " +
+                        (v.is_string() ? quote(v.get<std::string>()) : std::string(type_name(v))),
+                    "write e.g. \"fps\": 30");
+            return Rational(0);
+        }
         if (!fraction)
             for (const auto& [text, rate] : ntsc)
                 if (Rational::parse(text) == r) r = rate;
         if (*r < Rational(1) || *r > Rational(480)) {
-            c.error(p, "\"fps\" is " + r->to_string() + ", outside 1..480",
+            c.error(p, "\"fps\" is " + format_number(r->to_double()) + ", outside 1..480",
                     "frame rates are frames per second, e.g. 25, 30 or \"30000/1001\"");
             return Rational(0);
         }
@@ -442,7 +485,6 @@ private:
             c.error(p, "\"tracks\" must be an array, got " + std::string(type_name(v)));
             return;
         }
-        std::set<std::string> track_ids;
         for (std::size_t i = 0; i < v.size(); ++i) {
             std::string tp = p + "/" + std::to_string(i);
             const json& t = v[i];
@@ -453,8 +495,6 @@ private:
             if (const json* x = c.field(t, "id"))
                 if (auto s = c.string(*x, tp + "/id", "id")) {
                     track.id = *s;
-                    if (!track_ids.insert(*s).second)
-                        c.error(tp + "/id", "track id " + quote(*s) + " is used twice in this composition");
                 }
             if (const json* x = c.field(t, "kind"))
                 if (auto s = c.one_of(*x, tp + "/kind", "kind", {"video", "audio"}))
@@ -537,12 +577,12 @@ private:
         std::vector<std::string> check = allowed;
         if (audio_track)
             for (const char* visual : {"transform", "crop", "opacity", "color"}) check.push_back(visual);
-        c.check_keys(v, p, what, check);
+        c.check_keys(v, p, what, check, label);
 
         if (const json* x = c.required(v, p, "start", what, label)) {
             auto s = c.time(*x, p + "/start", "start", label);
             if (s && *s < Rational(0)) {
-                c.error(p + "/start", what + ": \"start\" is negative (" + s->to_string() + ")",
+                c.error(p + "/start", what + ": \"start\" is negative (" + secs(*s) + ")",
                         "items start at 0 or later on their track", label);
                 s.reset();
             }
@@ -563,7 +603,7 @@ private:
             if (const json* x = c.field(v, "in")) {
                 auto r = c.time(*x, p + "/in", "in", label);
                 if (r && *r < Rational(0))
-                    c.error(p + "/in", what + ": \"in\" is negative (" + r->to_string() + ")", {}, label);
+                    c.error(p + "/in", what + ": \"in\" is negative (" + secs(*r) + ")", {}, label);
                 else if (r)
                     it.in = *r;
             }
@@ -571,16 +611,15 @@ private:
                 auto r = c.time(*x, p + "/out", "out", label);
                 if (r && *r <= it.in)
                     c.error(p + "/out",
-                            what + ": \"out\" (" + r->to_string() + ") is not after \"in\" (" +
-                                it.in.to_string() + ")",
+                            what + ": \"out\" (" + secs(*r) + ") is not after \"in\" (" + secs(it.in) + ")",
                             "the range in..out is what is used of the source; out must be greater", label);
                 else
                     it.out = r;
             }
             if (const json* x = c.field(v, "speed")) {
                 auto r = c.time(*x, p + "/speed", "speed", label);
-                if (r && (*r <= Rational(0) || *r > Rational(100)))
-                    c.error(p + "/speed", what + ": \"speed\" is " + r->to_string() + ", outside (0, 100]",
+                if (r && *r <= Rational(0))
+                    c.error(p + "/speed", what + ": \"speed\" must be greater than 0 (got " + secs(*r) + ")",
                             "0.5 is half speed, 2 double; reverse playback is not supported", label);
                 else if (r)
                     it.speed = *r;
@@ -590,8 +629,8 @@ private:
             if (const json* x = c.required(v, p, "duration", what, label)) {
                 auto r = c.time(*x, p + "/duration", "duration", label);
                 if (r && *r <= Rational(0))
-                    c.error(p + "/duration",
-                            what + ": \"duration\" must be positive (got " + r->to_string() + ")", {}, label);
+                    c.error(p + "/duration", what + ": \"duration\" must be positive (got " + secs(*r) + ")",
+                            {}, label);
                 else
                     it.duration = r;
             }
@@ -630,7 +669,8 @@ private:
     void transform(const json& v, const std::string& p, Item& it, const std::string& label)
     {
         if (!c.is_object(v, p, "\"transform\"")) return;
-        c.check_keys(v, p, "\"transform\"", {"x", "y", "width", "height", "fit", "rotation", "anchor"});
+        c.check_keys(v, p, "\"transform\"", {"x", "y", "width", "height", "fit", "rotation", "anchor"},
+                     label);
         Transform t;
         constexpr double big = 1e6;
         if (const json* x = c.field(v, "x")) t.x = c.number(*x, p + "/x", "x", -big, big, label).value_or(0);
@@ -668,7 +708,7 @@ private:
     void crop(const json& v, const std::string& p, Item& it, const std::string& label)
     {
         if (!c.is_object(v, p, "\"crop\"")) return;
-        c.check_keys(v, p, "\"crop\"", {"left", "top", "right", "bottom"});
+        c.check_keys(v, p, "\"crop\"", {"left", "top", "right", "bottom"}, label);
         Crop cr;
         double* fields[] = {&cr.left, &cr.top, &cr.right, &cr.bottom};
         const char* names[] = {"left", "top", "right", "bottom"};
@@ -689,7 +729,7 @@ private:
                 label);
             return;
         }
-        c.check_keys(v, p, "\"color\"", {"brightness", "contrast", "saturation"});
+        c.check_keys(v, p, "\"color\"", {"brightness", "contrast", "saturation"}, label);
         ColorAdjust a;
         if (const json* x = c.field(v, "brightness"))
             a.brightness = c.number(*x, p + "/brightness", "brightness", -1, 1, label).value_or(0);
@@ -703,7 +743,7 @@ private:
     void transition(const json& v, const std::string& p, Item& it, const std::string& label)
     {
         if (!c.is_object(v, p, "\"transition_in\"")) return;
-        c.check_keys(v, p, "\"transition_in\"", {"kind", "duration"});
+        c.check_keys(v, p, "\"transition_in\"", {"kind", "duration"}, label);
         Transition t;
         if (const json* x = c.required(v, p, "kind", "\"transition_in\"", label))
             if (auto s = c.one_of(*x, p + "/kind", "kind", {"crossfade"}, label)) t.kind = *s;
@@ -772,12 +812,34 @@ private:
         for (const auto& [name, comp] : m_tl.compositions)
             if (state[name] == 0) visit(comp);
         if (!c.errors.empty()) return;
-        int depth = m_tl.nesting_depth();
-        if (depth > max_nesting_depth)
-            c.error("/tracks",
-                    "compositions are nested " + std::to_string(depth) + " deep; reel renders at most " +
-                        std::to_string(max_nesting_depth),
-                    "flatten some levels of nesting");
+        // Nesting depth: find the deepest chain of comp items (memoised per composition)
+        // and point at the reference that goes past the limit.
+        std::map<std::string, std::vector<const Item*>> memo;
+        std::function<std::vector<const Item*>(const Composition&)> deepest = [&](const Composition& comp) {
+            if (!comp.name.empty())
+                if (auto it = memo.find(comp.name); it != memo.end()) return it->second;
+            std::vector<const Item*> best;
+            for (const auto& t : comp.tracks)
+                for (const auto& it : t.items) {
+                    if (it.type != ItemType::comp) continue;
+                    std::vector<const Item*> chain = deepest(m_tl.compositions.at(it.comp));
+                    chain.insert(chain.begin(), &it);
+                    if (chain.size() > best.size()) best = std::move(chain);
+                }
+            if (!comp.name.empty()) memo[comp.name] = best;
+            return best;
+        };
+        std::vector<const Item*> chain = deepest(m_tl.root);
+        if (int(chain.size()) > max_nesting_depth) {
+            const Item& past = *chain[std::size_t(max_nesting_depth)];
+            std::vector<std::string> names;
+            for (const Item* it : chain) names.push_back(it->comp);
+            c.error(past.pointer + "/comp",
+                    "compositions are nested " + std::to_string(chain.size()) + " deep (" +
+                        join(names, " > ") + "); reel renders at most " + std::to_string(max_nesting_depth) +
+                        " levels",
+                    "flatten some levels of nesting", past.id);
+        }
     }
 
     Timeline& m_tl;
@@ -886,17 +948,15 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                     }
                     if (it.in >= src_end) {
                         error(it, "in",
-                              what(it) + ": \"in\" (" + it.in.to_string() +
-                                  " s) is at or past the end of media " + quote(it.media) + ", which lasts " +
-                                  src_end.to_string() + " s (" + std::to_string(src_end.to_double()) + ")");
+                              what(it) + ": \"in\" (" + secs(it.in) + " s) is at or past the end of media " +
+                                  quote(it.media) + ", which lasts " + secs(src_end) + " s");
                         it.end = it.start;
                         continue;
                     }
                     if (it.out && *it.out > src_end) {
                         error(it, "out",
-                              what(it) + ": \"out\" (" + it.out->to_string() +
-                                  " s) is beyond the end of media " + quote(it.media) + ", which lasts " +
-                                  src_end.to_string() + " s (" + std::to_string(src_end.to_double()) + ")",
+                              what(it) + ": \"out\" (" + secs(*it.out) + " s) is beyond the end of media " +
+                                  quote(it.media) + ", which lasts " + secs(src_end) + " s",
                               "omit \"out\" to play to the end of the source");
                     }
                     it.source_out = it.out ? min(*it.out, src_end) : src_end;
@@ -929,17 +989,17 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                     }
                     if (it.in >= inner.duration) {
                         error(it, "in",
-                              what(it) + ": \"in\" (" + it.in.to_string() +
+                              what(it) + ": \"in\" (" + secs(it.in) +
                                   " s) is at or past the end of composition " + quote(it.comp) +
-                                  ", which lasts " + inner.duration.to_string() + " s");
+                                  ", which lasts " + secs(inner.duration) + " s");
                         it.end = it.start;
                         continue;
                     }
                     if (it.out && *it.out > inner.duration)
                         error(it, "out",
-                              what(it) + ": \"out\" (" + it.out->to_string() +
+                              what(it) + ": \"out\" (" + secs(*it.out) +
                                   " s) is beyond the end of composition " + quote(it.comp) +
-                                  ", which lasts " + inner.duration.to_string() + " s",
+                                  ", which lasts " + secs(inner.duration) + " s",
                               "omit \"out\" to play the whole composition");
                     it.source_out = it.out ? min(*it.out, inner.duration) : inner.duration;
                     it.end = it.start + (it.source_out - it.in) / it.speed;
@@ -956,18 +1016,37 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
         for (auto& track : comp.tracks) {
             std::stable_sort(track.items.begin(), track.items.end(),
                              [](const Item& a, const Item& b) { return a.start < b.start; });
+            // A transition longer than the item it fades from makes the item start before
+            // that item, so sorting puts it first: recognise the pair by its end time and
+            // report the real mistake once.
+            std::set<std::size_t> handled;
+            for (std::size_t i = 0; i < track.items.size(); ++i) {
+                const Item& it = track.items[i];
+                if (!it.transition_in) continue;
+                for (std::size_t j = i + 1; j < track.items.size(); ++j) {
+                    const Item& from = track.items[j];
+                    if (from.end == it.start + it.transition_in->duration) {
+                        error(it, "transition_in/duration",
+                              what(it) + ": transition (" + secs(it.transition_in->duration) +
+                                  " s) is longer than " + quote(from.label()) + " (" + secs(from.length()) +
+                                  " s), the item it fades from",
+                              "shorten the transition to at most " + secs(from.length()) + " s");
+                        handled.insert(i);
+                        handled.insert(j);
+                        break;
+                    }
+                }
+            }
             for (std::size_t i = 0; i < track.items.size(); ++i) {
                 Item& it = track.items[i];
+                if (handled.count(i)) continue;
                 if (it.end > Rational(max_time_seconds))
-                    error(it, "",
-                          what(it) + " ends at " + std::to_string(it.end.to_double()) +
-                              " s, past the 24-hour limit");
+                    error(it, "", what(it) + " ends at " + secs(it.end) + " s, past the 24-hour limit");
                 if (it.fade_in > it.length() || it.fade_out > it.length() ||
                     it.fade_in + it.fade_out > it.length())
                     error(it, it.fade_in > it.length() ? "fade_in" : "fade_out",
-                          what(it) + ": fades (" + std::to_string(it.fade_in.to_double()) + " s in, " +
-                              std::to_string(it.fade_out.to_double()) + " s out) are longer than the item (" +
-                              std::to_string(it.length().to_double()) + " s)",
+                          what(it) + ": fades (" + secs(it.fade_in) + " s in, " + secs(it.fade_out) +
+                              " s out) are longer than the item (" + secs(it.length()) + " s)",
                           "shorten the fades so fade_in + fade_out fits in the item");
                 if (i == 0) {
                     if (it.transition_in)
@@ -978,20 +1057,20 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                     continue;
                 }
                 const Item& prev = track.items[i - 1];
+                if (handled.count(i - 1)) continue;
                 if (it.transition_in) {
                     Rational d = it.transition_in->duration;
                     Rational expected = prev.end - d;
                     if (it.start != expected) {
                         error(it, "start",
-                              what(it) + " starts at " + it.start.to_string() + " s, but its " +
-                                  d.to_string() + " s transition from " + quote(prev.label()) +
-                                  " (ending at " + prev.end.to_string() + " s) needs it to start at " +
-                                  expected.to_string() + " s",
+                              what(it) + " starts at " + secs(it.start) + " s, but its " + secs(d) +
+                                  " s transition from " + quote(prev.label()) + " (ending at " +
+                                  secs(prev.end) + " s) needs it to start at " + secs(expected) + " s",
                               "a transition_in item must start exactly its duration before the previous item "
                               "ends");
                     } else if (d > prev.length() || d > it.length()) {
                         error(it, "transition_in/duration",
-                              what(it) + ": transition (" + d.to_string() + " s) is longer than " +
+                              what(it) + ": transition (" + secs(d) + " s) is longer than " +
                                   (d > prev.length() ? quote(prev.label()) : std::string("the item itself")));
                     } else if (i >= 2 && track.items[i - 2].end > it.start) {
                         error(it, "start",
@@ -1001,11 +1080,10 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                     }
                 } else if (it.start < prev.end) {
                     error(it, "start",
-                          what(it) + " (starting at " + it.start.to_string() + " s) overlaps " +
-                              quote(prev.label()) + " (" + prev.start.to_string() + " s to " +
-                              prev.end.to_string() + " s) on track " +
-                              quote(track.id.empty() ? track.pointer : track.id),
-                          "move it to start at " + prev.end.to_string() +
+                          what(it) + " (starting at " + secs(it.start) + " s) overlaps " +
+                              quote(prev.label()) + " (" + secs(prev.start) + " s to " + secs(prev.end) +
+                              " s) on track " + quote(track.id.empty() ? track.pointer : track.id),
+                          "move it to start at " + secs(prev.end) +
                               " s or later, put it on another track, or add a transition_in");
                 }
             }

@@ -7,12 +7,16 @@
 
 namespace reel {
 
-/// Levenshtein distance between two ASCII strings.
+/// Edit distance between two ASCII strings (optimal string alignment: a swap of two
+/// neighbouring characters counts as one edit).
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// The candidate closest to `word` if it is close enough to be a likely typo
 /// (distance at most 2, and less than half the word), else empty.
 std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+/// A number as people write it: "20", "0.5", "1e+06" (up to 15 significant digits).
+std::string format_number(double value);
 
 /// Escapes a key for use in an RFC 6901 JSON pointer ("~" -> "~0", "/" -> "~1").
 std::string json_pointer_escape(std::string_view key);

@@ -44,22 +44,36 @@ void register_plan(CLI::App& app)
         if (!opts.common.output.empty() && opts.common.output != "-" && opts.common.output == opts.project)
             throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
                         "choose another output file");
+        Stopwatch stage;
         Timeline tl = load_timeline(opts.project);
+        double parse_seconds = stage.seconds();
+        stage = Stopwatch();
         SourceTable sources = probe_sources(tl);
+        double probe_seconds = stage.seconds();
+        stage = Stopwatch();
         resolve_timeline(tl, source_facts(sources));
         PlanOptions po;
-        auto seconds = Rational::parse(std::to_string(opts.segment_seconds));
-        if (seconds) po.max_segment_seconds = *seconds;
+        if (auto seconds = Rational::parse(std::to_string(opts.segment_seconds)))
+            po.max_segment_seconds = *seconds;
         Plan plan = make_plan(tl, sources, po);
+        double plan_seconds = stage.seconds();
         std::string text = opts.format == "text" ? plan_to_text(plan) : plan_to_json(plan).dump(2) + "\n";
         write_output(opts.common, text);
         if (!opts.common.quiet && !plan_to_stdout)
             std::cerr << "reel plan: " << plan.frames << " frames, " << plan.segments.size() << " segments, "
                       << plan.sources.size() << " sources -> " << opts.common.output << "\n";
+        if (opts.common.verbose > 0 && !opts.common.quiet)
+            std::cerr << "reel plan: parse " << parse_seconds << " s, probe " << sources.size() << " sources "
+                      << probe_seconds << " s, plan " << plan_seconds << " s\n";
+        for (const auto& warning : plan.warnings)
+            if (!opts.common.quiet) std::cerr << "reel plan: warning: " << warning << "\n";
         nlohmann::json stats = stats_document("plan");
         stats["frames"] = plan.frames;
         stats["segments"] = plan.segments.size();
         stats["sources_probed"] = sources.size();
+        stats["stages"] = {{"parse_seconds", parse_seconds},
+                           {"probe_seconds", probe_seconds},
+                           {"plan_seconds", plan_seconds}};
         return stats;
     });
 }

@@ -63,6 +63,11 @@ TEST(Rational, ParsesExactDecimalsAndFractions)
     EXPECT_FALSE(Rational::parse("abc"));
     EXPECT_FALSE(Rational::parse("1/0"));
     EXPECT_FALSE(Rational::parse("1.5/2"));
+    EXPECT_FALSE(Rational::parse("1/4/2"));
+    EXPECT_FALSE(Rational::parse("2.0/4"));
+    EXPECT_FALSE(Rational::parse("1e1/3"));
+    EXPECT_FALSE(Rational::parse("1/-3"));
+    EXPECT_EQ(Rational::parse("-1/3"), Rational(-1, 3));
     EXPECT_FALSE(Rational::parse("1e"));
     EXPECT_FALSE(Rational::parse("1e999"));
     EXPECT_FALSE(Rational::parse("99999999999999999999999"));
