@@ -13,7 +13,7 @@ ALLOWED = {
     "time": {"util"},
     "ff": {"util", "time"},
     "timeline": {"time", "util"},
-    "media": {"ff", "util", "time"},
+    "media": {"ff", "image", "util", "time"},  # decoders hand out working-format Images
     "image": {"util"},
     "cache": {"image", "util"},
     "plan": {"timeline", "media", "time", "util"},

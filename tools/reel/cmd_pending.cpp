@@ -16,7 +16,6 @@ void register_pending(CLI::App& app)
         const char* summary;
     };
     static const std::vector<Pending> pending = {
-        {"render", "Render a timeline to a video file (not available in this build yet)"},
         {"proxy", "Make low-resolution proxies of every source (not available in this build yet)"},
         {"segment", "Render segments into the cache, or stream fMP4 (not available in this build yet)"},
         {"composite", "Join encoded segment files by stream copy (not available in this build yet)"},

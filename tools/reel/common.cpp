@@ -9,6 +9,12 @@
 
 namespace reel::cli {
 
+std::atomic<bool>& cancel_flag()
+{
+    static std::atomic<bool> flag{false};
+    return flag;
+}
+
 int& exit_code()
 {
     static int code = 0;

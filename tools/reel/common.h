@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -35,7 +36,11 @@ void write_output(const CommonOptions& opts, const std::string& text);
 /// Exit status of the subcommand that ran (set by set_runner's wrapper).
 int& exit_code();
 
+/// Set by SIGINT/SIGTERM; long-running commands stop when they see it.
+std::atomic<bool>& cancel_flag();
+
 void register_plan(CLI::App& app);
+void register_render(CLI::App& app);
 void register_pending(CLI::App& app);
 
 }  // namespace reel::cli

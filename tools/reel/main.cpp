@@ -5,7 +5,20 @@
 #include "ff/ff.h"
 #include "util/error.h"
 
+#include <csignal>
 #include <iostream>
+
+namespace {
+
+extern "C" void on_signal(int sig)
+{
+    if (reel::cli::cancel_flag().exchange(true)) {
+        std::signal(sig, SIG_DFL);
+        std::raise(sig);
+    }
+}
+
+}  // namespace
 
 int main(int argc, char** argv)
 {
@@ -15,8 +28,15 @@ int main(int argc, char** argv)
     app.require_subcommand(1);
     app.fallthrough(false);
     cli::register_plan(app);
+    cli::register_render(app);
     cli::register_pending(app);
     ff::set_log_level(AV_LOG_QUIET);
+    // SIGINT/SIGTERM ask running work to stop cleanly (temporary files removed); a second
+    // signal ends the process at once. SIGXFSZ is ignored so that a file-size limit shows
+    // up as a write error with a message instead of killing reel.
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    std::signal(SIGXFSZ, SIG_IGN);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "compose/compositor.h"
+
+#include "timeline/evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+namespace reel {
+namespace {
+
+Yuva to_yuva(const Color& c) { return rgb_to_yuva(c.r, c.g, c.b, c.a); }
+
+constexpr Yuva transparent{16, 128, 128, 0};
+
+double fade_factor(const Item& it, const Rational& t)
+{
+    double f = 1;
+    Rational into = t - it.start, left = it.end - t;
+    if (it.fade_in > Rational(0) && into < it.fade_in) f *= (into / it.fade_in).to_double();
+    if (it.fade_out > Rational(0) && left < it.fade_out) f *= (left / it.fade_out).to_double();
+    return std::clamp(f, 0.0, 1.0);
+}
+
+struct Box {
+    double x, y, w, h;
+};
+
+}  // namespace
+
+Compositor::Compositor(const Timeline& timeline, DecoderPool& pool, FrameCache& cache)
+    : m_timeline(timeline), m_pool(pool), m_cache(cache)
+{
+}
+
+Image Compositor::render(std::int64_t frame)
+{
+    auto started = std::chrono::steady_clock::now();
+    double decode_before = m_pool.counters().seconds;
+    m_tick = frame;
+    const Output& o = m_timeline.output;
+    Image canvas(o.width, o.height, false);
+    canvas.fill(to_yuva(o.background));
+    draw_tracks(canvas, m_timeline.root, frame_to_time(frame, o.fps));
+    ++m_counters.frames;
+    double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    m_counters.seconds += total - (m_pool.counters().seconds - decode_before);
+    return canvas;
+}
+
+void Compositor::draw_tracks(Image& canvas, const Composition& comp, const Rational& t)
+{
+    for (const auto& track : comp.tracks) {
+        if (track.kind != TrackKind::video || !track.enabled) continue;
+        auto [first, last] = items_at(track, t);
+        if (first == last) continue;
+        if (last - first == 1) {
+            if (first->enabled) draw_item(canvas, comp, *first, t, 1.0);
+            continue;
+        }
+        // A crossfade: the incoming item (later start, with transition_in) dissolves over
+        // the outgoing one. Both are drawn on clear layers and mixed, so the dissolve is
+        // linear whatever their shapes, then the mix goes over the layers below.
+        const Item& out = *first;
+        const Item& in = *(first + 1);
+        double w = 1;
+        if (in.transition_in) w = ((t - in.start) / in.transition_in->duration).to_double();
+        w = std::clamp(w, 0.0, 1.0);
+        Image a(canvas.width(), canvas.height(), true), b(canvas.width(), canvas.height(), true);
+        a.fill(transparent);
+        b.fill(transparent);
+        if (out.enabled) draw_item(a, comp, out, t, 1.0);
+        if (in.enabled) draw_item(b, comp, in, t, 1.0);
+        mix(a, b, w);
+        blend(canvas, a, 0, 0, 1.0);
+    }
+}
+
+std::shared_ptr<const Image> Compositor::composition_at(const Composition& comp, const Rational& t)
+{
+    std::string key = "comp:" + comp.name + "@" + t.to_string();
+    if (auto hit = m_cache.find(key)) return hit;
+    auto img = std::make_shared<Image>(comp.width, comp.height, true);
+    img->fill(comp.background ? to_yuva(*comp.background) : transparent);
+    draw_tracks(*img, comp, t);
+    ++m_counters.comps_rendered;
+    std::shared_ptr<const Image> done = std::move(img);
+    m_cache.insert(key, done);
+    return done;
+}
+
+void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& it, const Rational& t, double weight)
+{
+    double opacity = it.opacity * fade_factor(it, t) * weight;
+    if (opacity <= 0) return;
+    const Transform tr = it.transform.value_or(Transform{});
+    Box box{tr.x, tr.y, tr.width.value_or(comp.width), tr.height.value_or(comp.height)};
+
+    std::shared_ptr<const Image> src;
+    switch (it.type) {
+    case ItemType::clip: src = m_pool.picture(it.media, it.source_time(t), m_tick); break;
+    case ItemType::image: src = m_pool.picture(it.media, Rational(0), m_tick); break;
+    case ItemType::comp: src = composition_at(m_timeline.composition(it.comp), it.source_time(t)); break;
+    case ItemType::color: {
+        int w = std::max(1, int(std::lround(box.w))), h = std::max(1, int(std::lround(box.h)));
+        std::string key = "color:" + it.color.to_string() + ":" + std::to_string(w) + "x" + std::to_string(h);
+        src = m_cache.find(key);
+        if (!src) {
+            auto solid = std::make_shared<Image>(w, h, it.color.a != 255);
+            solid->fill(to_yuva(it.color));
+            src = solid;
+            m_cache.insert(key, src);
+        }
+        break;
+    }
+    }
+    if (!src || src->empty()) return;
+    ++m_counters.layers_drawn;
+
+    // Crop, in source pixels.
+    Rect from{0, 0, src->width(), src->height()};
+    if (it.crop) {
+        int l = int(std::lround(it.crop->left)), tp = int(std::lround(it.crop->top));
+        int r = int(std::lround(it.crop->right)), b = int(std::lround(it.crop->bottom));
+        from = Rect{l, tp, src->width() - l - r, src->height() - tp - b}.intersect(from);
+        if (from.empty()) return;
+    }
+    // Fit the cropped picture into the box.
+    double sw = from.w, sh = from.h;
+    Box dest = box;
+    Fit fit = it.type == ItemType::color ? Fit::stretch : tr.fit;
+    if (fit == Fit::contain || fit == Fit::cover) {
+        double s = fit == Fit::contain ? std::min(box.w / sw, box.h / sh) : std::max(box.w / sw, box.h / sh);
+        dest = {box.x + (box.w - sw * s) / 2, box.y + (box.h - sh * s) / 2, sw * s, sh * s};
+    } else if (fit == Fit::none) {
+        dest = {box.x + (box.w - sw) / 2, box.y + (box.h - sh) / 2, sw, sh};
+    }
+    Rect d{int(std::lround(dest.x)), int(std::lround(dest.y)), std::max(1, int(std::lround(dest.w))),
+           std::max(1, int(std::lround(dest.h)))};
+    // What is visible: cover and none are cropped to the box; everything to the canvas
+    // (unless rotated, where the corners may swing in).
+    Rect visible = d;
+    if (fit == Fit::cover || fit == Fit::none)
+        visible = visible.intersect({int(std::lround(box.x)), int(std::lround(box.y)), int(std::lround(box.w)),
+                                     int(std::lround(box.h))});
+    bool rotated = std::fmod(tr.rotation, 360.0) != 0;
+    if (!rotated) visible = visible.intersect({0, 0, canvas.width(), canvas.height()});
+    if (visible.empty()) return;
+    // The part of the source that lands in `visible`.
+    double kx = from.w / double(d.w), ky = from.h / double(d.h);
+    Rect src_part{from.x + int(std::floor((visible.x - d.x) * kx)), from.y + int(std::floor((visible.y - d.y) * ky)),
+                  std::max(1, int(std::lround(visible.w * kx))), std::max(1, int(std::lround(visible.h * ky)))};
+    src_part = src_part.intersect({0, 0, src->width(), src->height()});
+    if (src_part.empty()) return;
+
+    const Image* picture = src.get();
+    Image scaled;
+    bool needs_scale = !(src_part.x == 0 && src_part.y == 0 && src_part.w == src->width() &&
+                         src_part.h == src->height() && visible.w == src->width() && visible.h == src->height());
+    bool adjust = it.adjust && (it.adjust->brightness != 0 || it.adjust->contrast != 1 || it.adjust->saturation != 1);
+    if (needs_scale || adjust) {
+        scaled = needs_scale ? scale(*src, src_part, visible.w, visible.h) : src->clone();
+        if (adjust) adjust_color(scaled, it.adjust->brightness, it.adjust->contrast, it.adjust->saturation);
+        picture = &scaled;
+    } else if (visible.x == 0 && visible.y == 0 && visible.w == canvas.width() && visible.h == canvas.height() &&
+               opacity >= 1 && !src->has_alpha()) {
+        ++m_counters.direct_frames;
+    }
+    if (!rotated) {
+        blend(canvas, *picture, visible.x, visible.y, opacity);
+        return;
+    }
+    // Rotation (clockwise, y down) about the anchor point of the box.
+    double px = box.x + tr.anchor_x * box.w, py = box.y + tr.anchor_y * box.h;
+    double th = tr.rotation * M_PI / 180.0, c = std::cos(th), s = std::sin(th);
+    // Forward: q = R (p - P) + P with p in canvas space, p = local + visible.xy.
+    // Inverse for sampling: local = R^-1 (q - P) + P - visible.xy.
+    Affine inv{c, s, -c * px - s * py + px - visible.x, -s, c, s * px - c * py + py - visible.y};
+    double xs[4] = {double(visible.x), double(visible.x + visible.w), double(visible.x), double(visible.x + visible.w)};
+    double ys[4] = {double(visible.y), double(visible.y), double(visible.y + visible.h), double(visible.y + visible.h)};
+    double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+    for (int i = 0; i < 4; ++i) {
+        double qx = c * (xs[i] - px) - s * (ys[i] - py) + px, qy = s * (xs[i] - px) + c * (ys[i] - py) + py;
+        x0 = std::min(x0, qx);
+        y0 = std::min(y0, qy);
+        x1 = std::max(x1, qx);
+        y1 = std::max(y1, qy);
+    }
+    Rect bounds{int(std::floor(x0)), int(std::floor(y0)), int(std::ceil(x1)) - int(std::floor(x0)),
+                int(std::ceil(y1)) - int(std::floor(y0))};
+    blend_affine(canvas, *picture, inv, bounds, opacity);
+}
+
+}  // namespace reel

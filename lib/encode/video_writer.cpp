@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "encode/video_writer.h"
+
+#include "ff/ff.h"
+#include "util/error.h"
+
+extern "C" {
+#include <libavutil/opt.h>
+}
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace reel {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct OutputDeleter {
+    void operator()(AVFormatContext* ctx) const noexcept
+    {
+        if (!ctx) return;
+        if (ctx->pb && !(ctx->oformat->flags & AVFMT_NOFILE)) avio_closep(&ctx->pb);
+        avformat_free_context(ctx);
+    }
+};
+using OutputPtr = std::unique_ptr<AVFormatContext, OutputDeleter>;
+
+struct DictDeleter {
+    void operator()(AVDictionary* d) const noexcept { av_dict_free(&d); }
+};
+
+std::string container_for(const std::string& path)
+{
+    std::string ext = fs::path(path).extension().string();
+    for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (ext == ".mp4" || ext == ".m4v") return "mp4";
+    if (ext == ".mov") return "mov";
+    if (ext == ".mkv") return "matroska";
+    if (ext == ".webm") return "webm";
+    throw Error(ErrorCode::usage, "encode", "output \"" + path + "\": unknown container \"" + ext + "\"",
+                "name the output .mp4, .mov, .mkv or .webm");
+}
+
+const char* candidates(const std::string& codec)
+{
+    if (codec == "h264") return "libx264";
+    if (codec == "hevc") return "libx265";
+    if (codec == "av1") return "libsvtav1,libaom-av1";
+    if (codec == "vp9") return "libvpx-vp9";
+    return "";
+}
+
+}  // namespace
+
+std::string encoder_name(const std::string& codec)
+{
+    std::string list = candidates(codec);
+    std::size_t start = 0;
+    while (start < list.size()) {
+        std::size_t comma = list.find(',', start);
+        std::string name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (avcodec_find_encoder_by_name(name.c_str())) return name;
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return {};
+}
+
+bool encoder_available(const std::string& codec) { return !encoder_name(codec).empty(); }
+
+struct VideoWriter::Impl {
+    std::string path, temp, encoder;
+    EncoderSettings settings;
+    OutputPtr out;
+    ff::CodecContextPtr codec;
+    AVStream* stream = nullptr;
+    ff::PacketPtr packet;
+    std::int64_t next_pts = 0;
+    bool finished = false;
+
+    void fail_io(int ret, const char* what)
+    {
+        bool space = ret == AVERROR(ENOSPC) || ret == AVERROR(EFBIG) || ret == AVERROR(EDQUOT);
+        throw Error(ErrorCode::io, "encode",
+                    std::string(what) + " \"" + path + "\": " + ff::error_string(ret),
+                    space ? "free some space (or raise the file size limit) and run again" : "")
+            .with_file(path);
+    }
+
+    void drain()
+    {
+        while (true) {
+            int ret = avcodec_receive_packet(codec.get(), packet.get());
+            if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
+            ff::check(ret, "cannot encode", path, int(ErrorCode::encode));
+            av_packet_rescale_ts(packet.get(), codec->time_base, stream->time_base);
+            packet->stream_index = stream->index;
+            ret = av_interleaved_write_frame(out.get(), packet.get());
+            if (ret < 0) fail_io(ret, "cannot write");
+        }
+    }
+};
+
+VideoWriter::VideoWriter(const std::string& path, const EncoderSettings& s) : m_impl(std::make_unique<Impl>())
+{
+    Impl& m = *m_impl;
+    m.path = path;
+    m.settings = s;
+    std::string container = container_for(path);
+    m.encoder = encoder_name(s.codec);
+    if (m.encoder.empty()) {
+        std::string have;
+        for (const char* c : {"h264", "hevc", "av1", "vp9"})
+            if (encoder_available(c)) have += std::string(have.empty() ? "" : ", ") + c;
+        throw Error(ErrorCode::encode, "encode",
+                    "codec \"" + s.codec + "\" is not available: this FFmpeg has no " + candidates(s.codec) +
+                        " encoder",
+                    "codecs available here: " + have);
+    }
+    m_stats.encoder = m.encoder;
+    if (container == "webm" && s.codec != "vp9" && s.codec != "av1")
+        throw Error(ErrorCode::usage, "encode", "WebM holds VP9 or AV1, not " + s.codec,
+                    "use --codec vp9, or name the output .mp4");
+
+    // A temporary name beside the output, in the same folder, so the rename is atomic.
+    fs::path dest(path);
+    fs::path dir = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();
+    std::string templ = (dir / ("." + dest.filename().string() + ".reel-XXXXXX")).string();
+    int fd = ::mkstemp(templ.data());
+    if (fd < 0)
+        throw Error(ErrorCode::io, "encode",
+                    "cannot create a file in \"" + dir.string() + "\": " + std::strerror(errno),
+                    "check that the folder exists and is writable")
+            .with_file(path);
+    ::close(fd);
+    m.temp = templ;
+
+    AVFormatContext* raw = nullptr;
+    ff::check(avformat_alloc_output_context2(&raw, nullptr, container.c_str(), m.temp.c_str()),
+              "cannot set up the container for", path, int(ErrorCode::encode));
+    m.out.reset(raw);
+    const AVCodec* codec = avcodec_find_encoder_by_name(m.encoder.c_str());
+    m.codec.reset(avcodec_alloc_context3(codec));
+    if (!m.codec) throw std::bad_alloc();
+    AVCodecContext* c = m.codec.get();
+    c->width = s.width;
+    c->height = s.height;
+    c->pix_fmt = AV_PIX_FMT_YUV420P;
+    c->time_base = AVRational{int(s.fps.den()), int(s.fps.num())};
+    c->framerate = AVRational{int(s.fps.num()), int(s.fps.den())};
+    c->gop_size = s.gop;
+    c->keyint_min = s.gop;
+    c->flags |= AV_CODEC_FLAG_CLOSED_GOP;
+    c->color_range = AVCOL_RANGE_MPEG;
+    c->colorspace = AVCOL_SPC_BT709;
+    c->color_primaries = AVCOL_PRI_BT709;
+    c->color_trc = AVCOL_TRC_BT709;
+    c->sample_aspect_ratio = AVRational{1, 1};
+    c->thread_count = s.threads;
+    if (m.out->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    AVDictionary* opts = nullptr;
+    std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> opts_guard(&opts, [](AVDictionary** d) { av_dict_free(d); });
+    if (!s.preset.empty() && (m.encoder == "libx264" || m.encoder == "libx265" || m.encoder == "libsvtav1"))
+        av_dict_set(&opts, "preset", s.preset.c_str(), 0);
+    if (s.bitrate) {
+        c->bit_rate = *s.bitrate;
+    } else {
+        char crf[32];
+        std::snprintf(crf, sizeof crf, "%g", s.crf.value_or(23));
+        av_dict_set(&opts, "crf", crf, 0);
+        if (m.encoder == "libvpx-vp9") c->bit_rate = 0;
+    }
+    if (m.encoder == "libx264") av_dict_set(&opts, "x264-params", "scenecut=0", 0);
+    ff::check(avcodec_open2(c, codec, &opts), "cannot open the encoder for", path, int(ErrorCode::encode));
+    if (av_dict_count(opts) > 0) {
+        const AVDictionaryEntry* e = av_dict_get(opts, "", nullptr, AV_DICT_IGNORE_SUFFIX);
+        throw Error(ErrorCode::encode, "encode",
+                    "encoder " + m.encoder + " does not take the option \"" + std::string(e->key) + "\"");
+    }
+    m.stream = avformat_new_stream(m.out.get(), nullptr);
+    if (!m.stream) throw std::bad_alloc();
+    ff::check(avcodec_parameters_from_context(m.stream->codecpar, c), "cannot configure the stream of", path,
+              int(ErrorCode::encode));
+    m.stream->time_base = c->time_base;
+    m.stream->avg_frame_rate = c->framerate;
+    int ret = avio_open(&m.out->pb, m.temp.c_str(), AVIO_FLAG_WRITE);
+    if (ret < 0) m.fail_io(ret, "cannot open for writing");
+    AVDictionary* mux = nullptr;
+    std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> mux_guard(&mux, [](AVDictionary** d) { av_dict_free(d); });
+    if (container == "mp4" || container == "mov") av_dict_set(&mux, "movflags", "+faststart", 0);
+    ret = avformat_write_header(m.out.get(), &mux);
+    if (ret < 0) m.fail_io(ret, "cannot write the header of");
+    m.packet = ff::make_packet();
+}
+
+VideoWriter::~VideoWriter()
+{
+    if (m_impl && !m_impl->finished && !m_impl->temp.empty()) {
+        m_impl->out.reset();
+        std::error_code ec;
+        fs::remove(m_impl->temp, ec);
+    }
+}
+
+void VideoWriter::write(const Image& picture)
+{
+    auto started = std::chrono::steady_clock::now();
+    Impl& m = *m_impl;
+    AVCodecContext* c = m.codec.get();
+    if (picture.width() != c->width || picture.height() != c->height)
+        throw Error(ErrorCode::internal, "encode", "picture size does not match the encoder");
+    ff::FramePtr frame = ff::make_frame();
+    frame->format = c->pix_fmt;
+    frame->width = c->width;
+    frame->height = c->height;
+    ff::check(av_frame_get_buffer(frame.get(), 0), "cannot allocate a frame for", m.path, int(ErrorCode::encode));
+    for (int p = 0; p < 3; ++p) {
+        int w = p == 0 ? picture.width() : picture.chroma_width();
+        int h = p == 0 ? picture.height() : picture.chroma_height();
+        for (int y = 0; y < h; ++y)
+            std::memcpy(frame->data[p] + std::size_t(y) * frame->linesize[p],
+                        picture.plane(p) + std::size_t(y) * picture.stride(p), std::size_t(w));
+    }
+    frame->pts = m.next_pts++;
+    frame->pkt_duration = 1;
+    frame->color_range = AVCOL_RANGE_MPEG;
+    frame->colorspace = AVCOL_SPC_BT709;
+    ff::check(avcodec_send_frame(c, frame.get()), "cannot encode", m.path, int(ErrorCode::encode));
+    m.drain();
+    ++m_stats.frames;
+    m_stats.encode_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+void VideoWriter::finish(bool overwrite)
+{
+    auto started = std::chrono::steady_clock::now();
+    Impl& m = *m_impl;
+    ff::check(avcodec_send_frame(m.codec.get(), nullptr), "cannot flush the encoder of", m.path,
+              int(ErrorCode::encode));
+    m.drain();
+    int ret = av_write_trailer(m.out.get());
+    if (ret < 0) m.fail_io(ret, "cannot finish");
+    if (m.out->pb && m.out->pb->error < 0) m.fail_io(m.out->pb->error, "cannot write");
+    ret = avio_closep(&m.out->pb);
+    if (ret < 0) m.fail_io(ret, "cannot close");
+    std::error_code ec;
+    m_stats.bytes = std::int64_t(fs::file_size(m.temp, ec));
+    if (!overwrite && fs::exists(m.path, ec))
+        throw Error(ErrorCode::usage, "encode", "\"" + m.path + "\" already exists", "pass -y to overwrite it");
+    mode_t mask = ::umask(0);
+    ::umask(mask);
+    ::chmod(m.temp.c_str(), 0666 & ~mask);
+    if (std::rename(m.temp.c_str(), m.path.c_str()) != 0)
+        throw Error(ErrorCode::io, "encode", "cannot rename into place \"" + m.path + "\": " + std::strerror(errno))
+            .with_file(m.path);
+    m.finished = true;
+    m_stats.encode_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+}  // namespace reel

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "image/image.h"
+#include "time/rational.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace reel {
+
+struct EncoderSettings {
+    std::string codec = "h264";  ///< h264 | hevc | av1 | vp9
+    std::string preset = "veryfast";
+    std::optional<double> crf;             ///< default 23 when no bitrate
+    std::optional<std::int64_t> bitrate;   ///< bits/s
+    int gop = 60;                          ///< frames between IDR frames (closed GOPs)
+    int width = 0, height = 0;
+    Rational fps{30};
+    int threads = 0;  ///< 0: the encoder's own choice
+};
+
+/// The FFmpeg encoder name reel uses for a codec ("h264" -> "libx264"), whether this
+/// build of FFmpeg has it, and the list of what is available (for messages).
+std::string encoder_name(const std::string& codec);
+bool encoder_available(const std::string& codec);
+
+struct WriterStats {
+    std::int64_t frames = 0;
+    std::int64_t bytes = 0;
+    double encode_seconds = 0;
+    std::string encoder;  ///< e.g. "libx264"
+};
+
+/// Encodes working-format pictures into a video file (MP4 with the index at the front;
+/// WebM/Matroska/MOV by extension). Writes to a temporary name beside `path` and renames
+/// it into place in finish(); if destroyed before finish() (error, cancel) the temporary
+/// file is removed, so no partial file ever sits at `path`. Frame n gets timestamp n/fps,
+/// so the file lasts exactly frames/fps. Not thread-safe.
+class VideoWriter {
+public:
+    VideoWriter(const std::string& path, const EncoderSettings& settings);
+    ~VideoWriter();
+    VideoWriter(const VideoWriter&) = delete;
+    VideoWriter& operator=(const VideoWriter&) = delete;
+
+    /// Encodes the next frame (size must match the settings).
+    void write(const Image& picture);
+    /// Flushes the encoder, writes the index, and publishes the file. `overwrite` false
+    /// refuses to replace a file that appeared at `path` meanwhile.
+    void finish(bool overwrite);
+
+    const WriterStats& stats() const noexcept { return m_stats; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+    WriterStats m_stats;
+};
+
+}  // namespace reel

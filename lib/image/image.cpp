@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "image/image.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace reel {
+namespace {
+
+inline std::uint8_t clamp8(int v) { return static_cast<std::uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v); }
+inline int div255(int v) { return (v + 127) / 255; }
+
+/// Straight-alpha "over" of one sample: s over d with source alpha sa (0..255).
+inline void over(std::uint8_t& d, std::uint8_t* da, int s, int sa)
+{
+    if (!da) {
+        d = static_cast<std::uint8_t>(div255(s * sa + d * (255 - sa)));
+        return;
+    }
+    int dst_a = *da;
+    int out_a = sa + div255(dst_a * (255 - sa));
+    if (out_a == 0) return;
+    int num = s * sa + div255(d * dst_a * (255 - sa));
+    d = clamp8((num + out_a / 2) / out_a);
+}
+
+}  // namespace
+
+Yuva rgb_to_yuva(std::uint8_t r, std::uint8_t g, std::uint8_t b, std::uint8_t a)
+{
+    // BT.709: Kr = 0.2126, Kb = 0.0722; limited range.
+    double R = r / 255.0, G = g / 255.0, B = b / 255.0;
+    double Y = 0.2126 * R + 0.7152 * G + 0.0722 * B;
+    double Cb = (B - Y) / 1.8556;
+    double Cr = (R - Y) / 1.5748;
+    return {clamp8(int(std::lround(16 + 219 * Y))), clamp8(int(std::lround(128 + 224 * Cb))),
+            clamp8(int(std::lround(128 + 224 * Cr))), a};
+}
+
+Rect Rect::intersect(const Rect& o) const noexcept
+{
+    int x0 = std::max(x, o.x), y0 = std::max(y, o.y);
+    int x1 = std::min(x + w, o.x + o.w), y1 = std::min(y + h, o.y + o.h);
+    return {x0, y0, std::max(0, x1 - x0), std::max(0, y1 - y0)};
+}
+
+Image::Image(int width, int height, bool alpha) : m_width(width), m_height(height), m_alpha(alpha)
+{
+    std::size_t luma = std::size_t(width) * std::size_t(height);
+    std::size_t chroma = std::size_t(chroma_width()) * std::size_t(chroma_height());
+    m_offset[0] = 0;
+    m_offset[1] = luma;
+    m_offset[2] = luma + chroma;
+    m_offset[3] = luma + 2 * chroma;
+    m_data.resize(luma + 2 * chroma + (alpha ? luma : 0));
+}
+
+Image Image::clone() const
+{
+    Image out(m_width, m_height, m_alpha);
+    out.m_data = m_data;
+    return out;
+}
+
+void Image::fill(const Yuva& c)
+{
+    std::size_t luma = std::size_t(m_width) * std::size_t(m_height);
+    std::size_t chroma = std::size_t(chroma_width()) * std::size_t(chroma_height());
+    std::memset(plane(0), c.y, luma);
+    std::memset(plane(1), c.u, chroma);
+    std::memset(plane(2), c.v, chroma);
+    if (m_alpha) std::memset(plane(3), c.a, luma);
+}
+
+void Image::add_alpha()
+{
+    if (m_alpha) return;
+    std::size_t luma = std::size_t(m_width) * std::size_t(m_height);
+    m_data.resize(m_offset[3] + luma, 255);
+    m_alpha = true;
+}
+
+void blend(Image& dst, const Image& src, int x, int y, double opacity)
+{
+    Rect area = Rect{x, y, src.width(), src.height()}.intersect({0, 0, dst.width(), dst.height()});
+    if (area.empty() || opacity <= 0) return;
+    int op = int(std::lround(std::clamp(opacity, 0.0, 1.0) * 255));
+    auto src_alpha = [&](int lx, int ly) {
+        int sx = lx - x, sy = ly - y;
+        if (sx < 0 || sy < 0 || sx >= src.width() || sy >= src.height()) return 0;
+        return src.has_alpha() ? div255(src.plane(3)[std::size_t(sy) * src.stride(3) + sx] * op) : op;
+    };
+    // Chroma first, while the destination's alpha is still the one it blends over. Each
+    // chroma sample covers a 2x2 block of luma; its alphas are the block's means.
+    int cx0 = area.x / 2, cy0 = area.y / 2;
+    int cx1 = (area.x + area.w + 1) / 2, cy1 = (area.y + area.h + 1) / 2;
+    for (int cy = cy0; cy < cy1; ++cy) {
+        int sy = std::clamp((2 * cy - y) / 2, 0, src.chroma_height() - 1);
+        for (int cx = cx0; cx < cx1; ++cx) {
+            int sx = std::clamp((2 * cx - x) / 2, 0, src.chroma_width() - 1);
+            int sum = 0, dsum = 0, n = 0;
+            for (int j = 0; j < 2; ++j)
+                for (int i = 0; i < 2; ++i) {
+                    int lx = 2 * cx + i, ly = 2 * cy + j;
+                    if (lx >= dst.width() || ly >= dst.height()) continue;
+                    sum += src_alpha(lx, ly);
+                    if (dst.has_alpha()) dsum += dst.plane(3)[std::size_t(ly) * dst.stride(3) + lx];
+                    ++n;
+                }
+            if (n == 0) continue;
+            int sa = (sum + n / 2) / n;
+            if (sa == 0) continue;
+            std::size_t di = std::size_t(cy) * dst.stride(1) + cx;
+            std::size_t si = std::size_t(sy) * src.stride(1) + sx;
+            if (!dst.has_alpha()) {
+                over(dst.plane(1)[di], nullptr, src.plane(1)[si], sa);
+                over(dst.plane(2)[di], nullptr, src.plane(2)[si], sa);
+            } else {
+                std::uint8_t da = static_cast<std::uint8_t>((dsum + n / 2) / n), da2 = da;
+                over(dst.plane(1)[di], &da, src.plane(1)[si], sa);
+                over(dst.plane(2)[di], &da2, src.plane(2)[si], sa);
+            }
+        }
+    }
+    // Luma and alpha.
+    bool opaque_copy = op == 255 && !src.has_alpha() && !dst.has_alpha();
+    for (int row = area.y; row < area.y + area.h; ++row) {
+        std::uint8_t* dy = dst.plane(0) + std::size_t(row) * dst.stride(0);
+        std::uint8_t* dalpha = dst.has_alpha() ? dst.plane(3) + std::size_t(row) * dst.stride(3) : nullptr;
+        const std::uint8_t* sy = src.plane(0) + std::size_t(row - y) * src.stride(0);
+        const std::uint8_t* salpha = src.has_alpha() ? src.plane(3) + std::size_t(row - y) * src.stride(3) : nullptr;
+        if (opaque_copy) {
+            std::memcpy(dy + area.x, sy + (area.x - x), std::size_t(area.w));
+            continue;
+        }
+        for (int col = area.x; col < area.x + area.w; ++col) {
+            int sa = salpha ? div255(salpha[col - x] * op) : op;
+            if (sa == 0) continue;
+            over(dy[col], dalpha ? dalpha + col : nullptr, sy[col - x], sa);
+            if (dalpha) dalpha[col] = clamp8(sa + div255(dalpha[col] * (255 - sa)));
+        }
+    }
+}
+
+void fill_rect(Image& dst, const Rect& rect, const Yuva& c, double opacity)
+{
+    Rect area = rect.intersect({0, 0, dst.width(), dst.height()});
+    if (area.empty()) return;
+    Image solid(area.w + (area.x & 1), area.h + (area.y & 1), c.a != 255);
+    solid.fill(c);
+    // Keep chroma siting aligned: start the solid on an even coordinate and mask the
+    // extra column/row with zero alpha.
+    if ((area.x & 1) || (area.y & 1)) {
+        solid.add_alpha();
+        for (int row = 0; row < solid.height(); ++row)
+            for (int col = 0; col < solid.width(); ++col)
+                if ((area.x & 1 && col == 0) || (area.y & 1 && row == 0))
+                    solid.plane(3)[std::size_t(row) * solid.stride(3) + col] = 0;
+    }
+    blend(dst, solid, area.x - (area.x & 1), area.y - (area.y & 1), opacity);
+}
+
+namespace {
+
+inline int sample_bilinear(const std::uint8_t* p, int stride, int w, int h, double x, double y)
+{
+    x = std::clamp(x, 0.0, double(w - 1));
+    y = std::clamp(y, 0.0, double(h - 1));
+    int x0 = int(x), y0 = int(y);
+    int x1 = std::min(x0 + 1, w - 1), y1 = std::min(y0 + 1, h - 1);
+    double fx = x - x0, fy = y - y0;
+    double top = p[std::size_t(y0) * stride + x0] * (1 - fx) + p[std::size_t(y0) * stride + x1] * fx;
+    double bottom = p[std::size_t(y1) * stride + x0] * (1 - fx) + p[std::size_t(y1) * stride + x1] * fx;
+    return int(top * (1 - fy) + bottom * fy + 0.5);
+}
+
+}  // namespace
+
+void blend_affine(Image& dst, const Image& src, const Affine& m, const Rect& bounds, double opacity)
+{
+    Rect area = bounds.intersect({0, 0, dst.width(), dst.height()});
+    if (area.empty() || opacity <= 0) return;
+    // Resample into a transparent layer the size of `area`, then blend it.
+    Image layer(area.w + (area.x & 1), area.h + (area.y & 1), true);
+    layer.fill({16, 128, 128, 0});
+    int ox = area.x - (area.x & 1), oy = area.y - (area.y & 1);
+    for (int row = 0; row < layer.height(); ++row)
+        for (int col = 0; col < layer.width(); ++col) {
+            double dx = ox + col + 0.5, dy = oy + row + 0.5;
+            double sx = m.a * dx + m.b * dy + m.c, sy = m.d * dx + m.e * dy + m.f;
+            if (sx < 0 || sy < 0 || sx >= src.width() || sy >= src.height()) continue;
+            std::size_t i = std::size_t(row) * layer.stride(0) + col;
+            layer.plane(0)[i] = clamp8(sample_bilinear(src.plane(0), src.stride(0), src.width(), src.height(), sx - 0.5, sy - 0.5));
+            layer.plane(3)[i] = src.has_alpha() ? clamp8(sample_bilinear(src.plane(3), src.stride(3), src.width(),
+                                                                         src.height(), sx - 0.5, sy - 0.5))
+                                                : 255;
+        }
+    for (int row = 0; row < layer.chroma_height(); ++row)
+        for (int col = 0; col < layer.chroma_width(); ++col) {
+            double dx = ox + 2 * col + 1.0, dy = oy + 2 * row + 1.0;
+            double sx = m.a * dx + m.b * dy + m.c, sy = m.d * dx + m.e * dy + m.f;
+            std::size_t i = std::size_t(row) * layer.stride(1) + col;
+            double cx = sx / 2 - 0.5, cy = sy / 2 - 0.5;
+            layer.plane(1)[i] = clamp8(sample_bilinear(src.plane(1), src.stride(1), src.chroma_width(), src.chroma_height(), cx, cy));
+            layer.plane(2)[i] = clamp8(sample_bilinear(src.plane(2), src.stride(2), src.chroma_width(), src.chroma_height(), cx, cy));
+        }
+    blend(dst, layer, ox, oy, opacity);
+}
+
+namespace {
+
+/// Resamples one plane region [fx, fx+fw) x [fy, fy+fh) of src to w x h: bilinear, with a
+/// box prefilter when shrinking (each output sample averages the source footprint).
+void scale_plane(const std::uint8_t* src, int sstride, int sw, int sh, double fx, double fy, double fw, double fh,
+                 std::uint8_t* dst, int dstride, int w, int h)
+{
+    double rx = fw / w, ry = fh / h;
+    if (rx <= 1.0 && ry <= 1.0) {
+        for (int row = 0; row < h; ++row) {
+            double sy = fy + (row + 0.5) * ry - 0.5;
+            for (int col = 0; col < w; ++col) {
+                double sx = fx + (col + 0.5) * rx - 0.5;
+                dst[std::size_t(row) * dstride + col] = clamp8(sample_bilinear(src, sstride, sw, sh, sx, sy));
+            }
+        }
+        return;
+    }
+    // Shrinking: average the source pixels whose centres fall in the footprint.
+    for (int row = 0; row < h; ++row) {
+        int y0 = std::clamp(int(std::floor(fy + row * ry)), 0, sh - 1);
+        int y1 = std::clamp(int(std::ceil(fy + (row + 1) * ry)), y0 + 1, sh);
+        for (int col = 0; col < w; ++col) {
+            int x0 = std::clamp(int(std::floor(fx + col * rx)), 0, sw - 1);
+            int x1 = std::clamp(int(std::ceil(fx + (col + 1) * rx)), x0 + 1, sw);
+            int sum = 0;
+            for (int y = y0; y < y1; ++y) {
+                const std::uint8_t* line = src + std::size_t(y) * sstride;
+                for (int x = x0; x < x1; ++x) sum += line[x];
+            }
+            int n = (y1 - y0) * (x1 - x0);
+            dst[std::size_t(row) * dstride + col] = clamp8((sum + n / 2) / n);
+        }
+    }
+}
+
+}  // namespace
+
+Image scale(const Image& src, const Rect& from, int w, int h)
+{
+    Image out(w, h, src.has_alpha());
+    scale_plane(src.plane(0), src.stride(0), src.width(), src.height(), from.x, from.y, from.w, from.h, out.plane(0),
+                out.stride(0), w, h);
+    if (src.has_alpha())
+        scale_plane(src.plane(3), src.stride(3), src.width(), src.height(), from.x, from.y, from.w, from.h,
+                    out.plane(3), out.stride(3), w, h);
+    for (int p = 1; p <= 2; ++p)
+        scale_plane(src.plane(p), src.stride(p), src.chroma_width(), src.chroma_height(), from.x / 2.0,
+                    from.y / 2.0, from.w / 2.0, from.h / 2.0, out.plane(p), out.stride(p), out.chroma_width(),
+                    out.chroma_height());
+    return out;
+}
+
+void adjust_color(Image& img, double brightness, double contrast, double saturation)
+{
+    if (brightness == 0 && contrast == 1 && saturation == 1) return;
+    std::uint8_t lut_y[256], lut_c[256];
+    for (int v = 0; v < 256; ++v) {
+        lut_y[v] = clamp8(int(std::lround(125.5 + (v - 125.5) * contrast + brightness * 219)));
+        lut_y[v] = std::clamp<std::uint8_t>(lut_y[v], 16, 235);
+        lut_c[v] = std::clamp<std::uint8_t>(clamp8(int(std::lround(128 + (v - 128) * saturation))), 16, 240);
+    }
+    std::size_t luma = std::size_t(img.width()) * std::size_t(img.height());
+    std::size_t chroma = std::size_t(img.chroma_width()) * std::size_t(img.chroma_height());
+    for (std::size_t i = 0; i < luma; ++i) img.plane(0)[i] = lut_y[img.plane(0)[i]];
+    for (int p = 1; p <= 2; ++p)
+        for (std::size_t i = 0; i < chroma; ++i) img.plane(p)[i] = lut_c[img.plane(p)[i]];
+}
+
+void mix(Image& a, const Image& b, double w)
+{
+    int wb = int(std::lround(std::clamp(w, 0.0, 1.0) * 255)), wa = 255 - wb;
+    auto alpha_at = [](const Image& img, int x, int y) {
+        return img.has_alpha() ? int(img.plane(3)[std::size_t(y) * img.stride(3) + x]) : 255;
+    };
+    // Chroma first (weights need both inputs' alphas before a's alpha changes).
+    for (int y = 0; y < a.chroma_height(); ++y)
+        for (int x = 0; x < a.chroma_width(); ++x) {
+            int lx = std::min(2 * x, a.width() - 1), ly = std::min(2 * y, a.height() - 1);
+            int ta = alpha_at(a, lx, ly) * wa, tb = alpha_at(b, lx, ly) * wb;
+            int out = ta + tb;
+            if (out == 0) continue;
+            std::size_t i = std::size_t(y) * a.stride(1) + x;
+            std::size_t j = std::size_t(y) * b.stride(1) + x;
+            for (int p = 1; p <= 2; ++p)
+                a.plane(p)[i] = clamp8((a.plane(p)[i] * ta + b.plane(p)[j] * tb + out / 2) / out);
+        }
+    if (!a.has_alpha()) a.add_alpha();
+    for (int y = 0; y < a.height(); ++y)
+        for (int x = 0; x < a.width(); ++x) {
+            int ta = alpha_at(a, x, y) * wa, tb = alpha_at(b, x, y) * wb;
+            int out = ta + tb;
+            std::size_t i = std::size_t(y) * a.stride(0) + x;
+            if (out > 0)
+                a.plane(0)[i] =
+                    clamp8((a.plane(0)[i] * ta + b.plane(0)[std::size_t(y) * b.stride(0) + x] * tb + out / 2) / out);
+            a.plane(3)[i] = clamp8(div255(out));
+        }
+}
+
+}  // namespace reel

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "media/decoder.h"
+
+#include "ff/ff.h"
+#include "util/error.h"
+
+extern "C" {
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+}
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+namespace reel {
+namespace detail {
+namespace {
+
+struct SwsDeleter {
+    void operator()(SwsContext* c) const noexcept { sws_freeContext(c); }
+};
+using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
+
+bool has_alpha(AVPixelFormat f)
+{
+    const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(f);
+    return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
+}
+
+/// Maps deprecated full-range "J" formats to their plain twins (range is set separately).
+AVPixelFormat plain_format(AVPixelFormat f, bool& full_range)
+{
+    switch (f) {
+    case AV_PIX_FMT_YUVJ420P: full_range = true; return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P: full_range = true; return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P: full_range = true; return AV_PIX_FMT_YUV444P;
+    case AV_PIX_FMT_YUVJ440P: full_range = true; return AV_PIX_FMT_YUV440P;
+    default: return f;
+    }
+}
+
+/// Rotates a picture clockwise by 90, 180 or 270 degrees.
+Image rotate_quarter(const Image& src, int cw)
+{
+    if (cw == 0) return src.clone();
+    bool swap = cw == 90 || cw == 270;
+    Image out(swap ? src.height() : src.width(), swap ? src.width() : src.height(), src.has_alpha());
+    auto turn = [&](const std::uint8_t* s, int sstride, int sw, int sh, std::uint8_t* d, int dstride) {
+        for (int y = 0; y < sh; ++y)
+            for (int x = 0; x < sw; ++x) {
+                int dx, dy;
+                if (cw == 90) {
+                    dx = sh - 1 - y;
+                    dy = x;
+                } else if (cw == 180) {
+                    dx = sw - 1 - x;
+                    dy = sh - 1 - y;
+                } else {
+                    dx = y;
+                    dy = sw - 1 - x;
+                }
+                d[std::size_t(dy) * dstride + dx] = s[std::size_t(y) * sstride + x];
+            }
+    };
+    turn(src.plane(0), src.stride(0), src.width(), src.height(), out.plane(0), out.stride(0));
+    if (src.has_alpha()) turn(src.plane(3), src.stride(3), src.width(), src.height(), out.plane(3), out.stride(3));
+    for (int p = 1; p <= 2; ++p)
+        turn(src.plane(p), src.stride(p), src.chroma_width(), src.chroma_height(), out.plane(p), out.stride(p));
+    return out;
+}
+
+}  // namespace
+
+/// One open decoder of one source's video stream, decoding forward and seeking.
+class VideoDecoder {
+public:
+    VideoDecoder(const MediaInfo& info, int threads, DecodeCounters& counters)
+        : m_info(info), m_counters(counters)
+    {
+        m_input = ff::open_input(info.path);
+        m_stream = m_input->streams[info.video->index];
+        const AVCodec* codec = avcodec_find_decoder(m_stream->codecpar->codec_id);
+        if (!codec)
+            throw Error(ErrorCode::decode, "decode",
+                        "\"" + info.path + "\": no decoder for codec " + info.video->codec)
+                .with_file(info.path);
+        m_codec.reset(avcodec_alloc_context3(codec));
+        if (!m_codec) throw std::bad_alloc();
+        ff::check(avcodec_parameters_to_context(m_codec.get(), m_stream->codecpar), "cannot configure the decoder for",
+                  info.path, int(ErrorCode::decode));
+        m_codec->thread_count = threads;
+        m_codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+        m_codec->pkt_timebase = m_stream->time_base;
+        ff::check(avcodec_open2(m_codec.get(), codec, nullptr), "cannot open the decoder for", info.path,
+                  int(ErrorCode::decode));
+        m_packet = ff::make_packet();
+        m_time_base = *ff::to_rational(m_stream->time_base);
+        m_start = m_stream->start_time != AV_NOPTS_VALUE ? m_stream->start_time : 0;
+        ++m_counters.decoders_opened;
+    }
+
+    std::int64_t last_tick = -1;
+    bool fresh() const { return !m_cur; }
+    /// Source time (seconds from the stream's start) of the frame decoded last, if any.
+    std::optional<Rational> position() const
+    {
+        if (!m_cur) return std::nullopt;
+        return time_of(m_cur_pts);
+    }
+
+    /// The frame nearest to source time t (ties to the earlier). The returned frame is
+    /// owned by the decoder and valid until the next call.
+    const AVFrame* frame_at(const Rational& t)
+    {
+        std::int64_t target = ts_of(t);
+        bool behind = m_cur && target < m_cur_pts;
+        bool far_ahead = m_cur && time_of(target) > time_of(m_cur_pts) + Rational(2);
+        bool start_far = !m_cur && t > Rational(2);
+        if (behind || far_ahead || start_far) seek(target);
+        if (!m_cur && !decode_next(m_cur, m_cur_pts)) eof_error(t);
+        while (true) {
+            if (!m_next) {
+                if (!decode_next(m_next, m_next_pts)) return m_cur.get();  // end: hold the last frame
+            }
+            if (m_next_pts > target) {
+                // Nearest of cur and next; exactly half-way goes to the earlier.
+                if (target - m_cur_pts <= m_next_pts - target) return m_cur.get();
+                std::swap(m_cur, m_next);
+                std::swap(m_cur_pts, m_next_pts);
+                m_next.reset();
+                return m_cur.get();
+            }
+            std::swap(m_cur, m_next);
+            std::swap(m_cur_pts, m_next_pts);
+            m_next.reset();
+        }
+    }
+
+private:
+    Rational time_of(std::int64_t ts) const { return Rational(ts - m_start) * m_time_base; }
+    std::int64_t ts_of(const Rational& t) const { return (t / m_time_base).round_half_down() + m_start; }
+
+    [[noreturn]] void eof_error(const Rational& t)
+    {
+        throw Error(ErrorCode::decode, "decode",
+                    "\"" + m_info.path + "\": no video frame could be decoded at or before " +
+                        std::to_string(t.to_double()) + " s",
+                    "the file may be truncated or corrupt")
+            .with_file(m_info.path);
+    }
+
+    void seek(std::int64_t target)
+    {
+        ++m_counters.seeks;
+        int ret = av_seek_frame(m_input.get(), m_stream->index, target, AVSEEK_FLAG_BACKWARD);
+        if (ret < 0) ret = av_seek_frame(m_input.get(), m_stream->index, m_start, AVSEEK_FLAG_BACKWARD);
+        ff::check(ret, "cannot seek in", m_info.path, int(ErrorCode::decode));
+        avcodec_flush_buffers(m_codec.get());
+        m_eof = false;
+        m_draining = false;
+        m_cur.reset();
+        m_next.reset();
+    }
+
+    /// Decodes the next frame in presentation order; false at the end of the stream.
+    bool decode_next(ff::FramePtr& out, std::int64_t& pts)
+    {
+        if (!out) out = ff::make_frame();
+        while (true) {
+            int ret = avcodec_receive_frame(m_codec.get(), out.get());
+            if (ret >= 0) {
+                ++m_counters.frames_decoded;
+                pts = out->best_effort_timestamp != AV_NOPTS_VALUE ? out->best_effort_timestamp : out->pts;
+                if (pts == AV_NOPTS_VALUE) pts = m_cur ? m_cur_pts + 1 : m_start;
+                return true;
+            }
+            if (ret == AVERROR_EOF) {
+                out.reset();
+                return false;
+            }
+            if (ret != AVERROR(EAGAIN)) ff::check(ret, "cannot decode", m_info.path, int(ErrorCode::decode));
+            if (m_draining) {
+                out.reset();
+                return false;
+            }
+            // Feed one more packet of our stream.
+            while (true) {
+                ret = av_read_frame(m_input.get(), m_packet.get());
+                if (ret == AVERROR_EOF || ret == AVERROR(EIO) || (ret < 0 && avio_feof(m_input->pb))) {
+                    ff::check(avcodec_send_packet(m_codec.get(), nullptr), "cannot flush the decoder of",
+                              m_info.path, int(ErrorCode::decode));
+                    m_draining = true;
+                    break;
+                }
+                ff::check(ret, "cannot read", m_info.path, int(ErrorCode::decode));
+                if (m_packet->stream_index != m_stream->index) {
+                    av_packet_unref(m_packet.get());
+                    continue;
+                }
+                ret = avcodec_send_packet(m_codec.get(), m_packet.get());
+                av_packet_unref(m_packet.get());
+                if (ret == AVERROR_INVALIDDATA) {
+                    // A damaged packet: count it and carry on, as players do.
+                    ++m_counters.frames_decoded;
+                    continue;
+                }
+                ff::check(ret, "cannot decode", m_info.path, int(ErrorCode::decode));
+                break;
+            }
+        }
+    }
+
+    const MediaInfo& m_info;
+    DecodeCounters& m_counters;
+    ff::InputPtr m_input;
+    AVStream* m_stream = nullptr;
+    ff::CodecContextPtr m_codec;
+    ff::PacketPtr m_packet;
+    Rational m_time_base;
+    std::int64_t m_start = 0;
+    ff::FramePtr m_cur, m_next;
+    std::int64_t m_cur_pts = 0, m_next_pts = 0;
+    bool m_eof = false, m_draining = false;
+};
+
+/// Converts decoded frames to upright working-format Images with swscale.
+class Converter {
+public:
+    Image convert(const AVFrame* f, int rotation, const std::string& path)
+    {
+        bool full = f->color_range == AVCOL_RANGE_JPEG;
+        AVPixelFormat src_fmt = plain_format(static_cast<AVPixelFormat>(f->format), full);
+        bool alpha = has_alpha(src_fmt);
+        AVPixelFormat dst_fmt = alpha ? AV_PIX_FMT_YUVA420P : AV_PIX_FMT_YUV420P;
+        m_ctx.reset(sws_getCachedContext(m_ctx.release(), f->width, f->height, src_fmt, f->width, f->height,
+                                         dst_fmt, SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr,
+                                         nullptr, nullptr));
+        if (!m_ctx)
+            throw Error(ErrorCode::decode, "decode",
+                        "\"" + path + "\": cannot convert pictures of format " +
+                            (av_get_pix_fmt_name(src_fmt) ? av_get_pix_fmt_name(src_fmt) : "unknown"))
+                .with_file(path);
+        int src_space = SWS_CS_DEFAULT;
+        switch (f->colorspace) {
+        case AVCOL_SPC_BT709: src_space = SWS_CS_ITU709; break;
+        case AVCOL_SPC_BT470BG:
+        case AVCOL_SPC_SMPTE170M: src_space = SWS_CS_ITU601; break;
+        case AVCOL_SPC_BT2020_NCL:
+        case AVCOL_SPC_BT2020_CL: src_space = SWS_CS_BT2020; break;
+        default: src_space = f->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601; break;
+        }
+        sws_setColorspaceDetails(m_ctx.get(), sws_getCoefficients(src_space), full ? 1 : 0,
+                                 sws_getCoefficients(SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
+        Image img(f->width, f->height, alpha);
+        std::uint8_t* dst[4] = {img.plane(0), img.plane(1), img.plane(2), alpha ? img.plane(3) : nullptr};
+        int strides[4] = {img.stride(0), img.stride(1), img.stride(2), alpha ? img.stride(3) : 0};
+        int ret = sws_scale(m_ctx.get(), f->data, f->linesize, 0, f->height, dst, strides);
+        if (ret <= 0)
+            throw Error(ErrorCode::decode, "decode", "\"" + path + "\": picture conversion failed").with_file(path);
+        return rotation ? rotate_quarter(img, rotation) : std::move(img);
+    }
+
+private:
+    SwsPtr m_ctx;
+};
+
+}  // namespace detail
+
+struct DecoderPool::Source {
+    MediaInfo info;
+    std::vector<std::unique_ptr<detail::VideoDecoder>> decoders;
+    detail::Converter converter;
+    std::shared_ptr<const Image> still;
+    // The last picture served per decoder frame, so repeated requests for one frame
+    // (slow motion, a comp shown twice) convert it once.
+    const AVFrame* last_frame = nullptr;
+    std::int64_t last_pts = -1;
+    std::shared_ptr<const Image> last_picture;
+};
+
+DecoderPool::DecoderPool(std::map<std::string, MediaInfo> sources, int threads) : m_threads(std::max(1, threads))
+{
+    for (auto& [id, info] : sources) {
+        auto s = std::make_unique<Source>();
+        s->info = std::move(info);
+        m_sources.emplace(id, std::move(s));
+    }
+}
+
+DecoderPool::~DecoderPool() = default;
+
+std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, const Rational& source_time,
+                                                  std::int64_t tick)
+{
+    auto started = std::chrono::steady_clock::now();
+    auto account = [&] {
+        m_counters.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    };
+    auto it = m_sources.find(media);
+    if (it == m_sources.end() || !it->second->info.video)
+        throw Error(ErrorCode::internal, "decode", "media \"" + media + "\" has no picture");
+    Source& src = *it->second;
+    int rotation = src.info.video->rotation;
+    if (src.info.still_image) {
+        if (!src.still) {
+            detail::VideoDecoder dec(src.info, 1, m_counters);
+            const AVFrame* f = dec.frame_at(Rational(0));
+            src.still = std::make_shared<const Image>(src.converter.convert(f, rotation, src.info.path));
+            ++m_counters.pictures_converted;
+        }
+        account();
+        return src.still;
+    }
+    // Pick a decoder. A decoder that already served this output frame (another use of
+    // the source at the same instant) is not moved, except to re-serve its frame. Then:
+    // the decoder closest behind the target within 2 s (decodes forward); else one idle
+    // this frame (it seeks); else a new one, at most 3; else the least recently used.
+    detail::VideoDecoder* chosen = nullptr;
+    Rational best_gap;
+    for (auto& d : src.decoders) {
+        auto pos = d->position();
+        if (!pos) continue;
+        Rational gap = source_time - *pos;
+        bool busy = d->last_tick == tick;
+        bool usable = busy ? (gap >= Rational(-1, 1000) && gap <= Rational(1, 1000))
+                           : (gap >= Rational(-1, 1000) && gap <= Rational(2));
+        if (usable && (!chosen || gap < best_gap)) {
+            chosen = d.get();
+            best_gap = gap;
+        }
+    }
+    if (!chosen)
+        for (auto& d : src.decoders)
+            if (d->last_tick < tick && (!chosen || d->last_tick < chosen->last_tick)) chosen = d.get();
+    if (!chosen && src.decoders.size() < 3) {
+        src.decoders.push_back(std::make_unique<detail::VideoDecoder>(src.info, m_threads, m_counters));
+        chosen = src.decoders.back().get();
+    }
+    if (!chosen)
+        for (auto& d : src.decoders)
+            if (!chosen || d->last_tick < chosen->last_tick) chosen = d.get();
+    chosen->last_tick = tick;
+    const AVFrame* f = chosen->frame_at(source_time);
+    std::int64_t pts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
+    if (src.last_picture && src.last_frame == f && src.last_pts == pts) {
+        account();
+        return src.last_picture;
+    }
+    src.last_picture = std::make_shared<const Image>(src.converter.convert(f, rotation, src.info.path));
+    src.last_frame = f;
+    src.last_pts = pts;
+    ++m_counters.pictures_converted;
+    account();
+    return src.last_picture;
+}
+
+}  // namespace reel

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "image/image.h"
+#include "media/probe.h"
+#include "time/rational.h"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace reel {
+
+/// Counters a DecoderPool keeps for the stats.
+struct DecodeCounters {
+    std::int64_t decoders_opened = 0;
+    std::int64_t seeks = 0;
+    std::int64_t frames_decoded = 0;
+    std::int64_t pictures_converted = 0;
+    double seconds = 0;  ///< wall time spent decoding and converting
+};
+
+namespace detail {
+class VideoDecoder;
+}
+
+/// Serves pictures of every source by source time, sharing decoders between all the
+/// items that use a source (also inside nested compositions). Pictures come upright
+/// (display matrix applied), in reel's working format (Y'CbCr 4:2:0 BT.709 limited range,
+/// with alpha when the source has it).
+///
+/// Seeking: a request a little ahead of a decoder's position (up to 2 s) decodes forward;
+/// a request behind it or further ahead seeks to the keyframe before it. When two uses of
+/// one source are interleaved in time (the same clip shown twice with an offset), seeking
+/// back and forth on every frame would thrash, so the pool opens another decoder for the
+/// source, up to 3 per source, and only when every existing decoder of that source served
+/// a request on the same or the previous output frame. Seeks then stay bounded by the
+/// number of cuts. Not thread-safe: one compositor thread uses it.
+class DecoderPool {
+public:
+    /// `sources`: probe results by media id. `threads`: decoder threads per decoder.
+    DecoderPool(std::map<std::string, MediaInfo> sources, int threads);
+    ~DecoderPool();
+    DecoderPool(const DecoderPool&) = delete;
+    DecoderPool& operator=(const DecoderPool&) = delete;
+
+    /// The picture of video `media` shown at `source_time` (the frame whose timestamp is
+    /// nearest, ties to the earlier), for output frame `tick`. Still images ignore the
+    /// time. Throws Error(decode) naming the file if decoding fails.
+    std::shared_ptr<const Image> picture(const std::string& media, const Rational& source_time,
+                                         std::int64_t tick);
+
+    const DecodeCounters& counters() const noexcept { return m_counters; }
+
+private:
+    struct Source;
+    std::map<std::string, std::unique_ptr<Source>> m_sources;
+    int m_threads;
+    DecodeCounters m_counters;
+};
+
+}  // namespace reel

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "cache/frame_cache.h"
+#include "compose/compositor.h"
+#include "encode/video_writer.h"
+#include "media/decoder.h"
+#include "media/probe.h"
+#include "time/frames.h"
+#include "timeline/model.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace reel {
+
+struct RenderProgress {
+    std::int64_t done = 0, total = 0;
+    double elapsed = 0;
+};
+
+/// What `reel render` asks of the library; CLI flags fill it.
+struct RenderOptions {
+    std::string output;
+    bool overwrite = false;
+    std::optional<FrameRange> range;  ///< default: the whole timeline
+    int threads = 0;                  ///< TBB arena size; 0 = all cores
+    std::size_t memory_budget = 0;    ///< bytes; 0 = default_memory_budget()
+    // Overrides of the timeline's output.video settings.
+    std::optional<std::string> codec, preset;
+    std::optional<double> crf;
+    std::optional<std::int64_t> bitrate;
+    std::optional<int> gop;
+    std::function<void(const RenderProgress&)> progress;  ///< called from the encode stage
+    const std::atomic<bool>* cancel = nullptr;             ///< set (e.g. by SIGINT) to stop
+};
+
+struct RenderResult {
+    std::int64_t frames = 0;
+    Rational duration;
+    double wall_seconds = 0;
+    double decode_seconds = 0, compose_seconds = 0, encode_seconds = 0;
+    DecodeCounters decode;
+    ComposeCounters compose;
+    FrameCacheStats cache;
+    std::size_t cache_budget = 0, memory_budget = 0;
+    int threads = 0, tokens = 0;
+    WriterStats writer;
+};
+
+/// A default memory budget: a quarter of the available memory, between 256 MiB and 4 GiB.
+std::size_t default_memory_budget();
+
+/// The encoder settings a render uses: the timeline's output.video with the options'
+/// overrides applied.
+EncoderSettings encoder_settings(const Timeline& timeline, const RenderOptions& options);
+
+/// Renders a resolved timeline's picture into options.output: decode, composite and
+/// encode overlap in a TBB pipeline (compositing one frame while the encoder, with its own
+/// threads, works on earlier ones; frames in flight bounded by the memory budget). The
+/// output appears complete under its name or not at all. Throws Error (interrupted when
+/// options.cancel is set).
+RenderResult render_timeline(const Timeline& timeline, const std::map<std::string, MediaInfo>& sources,
+                             const RenderOptions& options);
+
+}  // namespace reel
