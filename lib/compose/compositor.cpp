@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "compose/compositor.h"
 
-#include "timeline/evaluate.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <tuple>
 
 namespace reel {
 namespace {
 
-Yuva to_yuva(const Color& c) { return rgb_to_yuva(c.r, c.g, c.b, c.a); }
+Yuva to_yuva(const Color& c)
+{
+    return rgb_to_yuva(c.r, c.g, c.b, c.a);
+}
 
 constexpr Yuva transparent{16, 128, 128, 0};
 
@@ -34,18 +36,46 @@ Compositor::Compositor(const Timeline& timeline, DecoderPool& pool, FrameCache& 
 {
 }
 
-Image Compositor::render(std::int64_t frame)
+std::shared_ptr<const Image> Compositor::render(std::int64_t frame)
 {
     auto started = std::chrono::steady_clock::now();
     double decode_before = m_pool.counters().seconds;
     m_tick = frame;
     const Output& o = m_timeline.output;
-    Image canvas(o.width, o.height, false);
-    canvas.fill(to_yuva(o.background));
-    draw_tracks(canvas, m_timeline.root, frame_to_time(frame, o.fps));
-    ++m_counters.frames;
-    double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    m_counters.seconds += total - (m_pool.counters().seconds - decode_before);
+    Rational t = frame_to_time(frame, o.fps);
+    auto account = [&] {
+        ++m_counters.frames;
+        double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        m_counters.seconds += total - (m_pool.counters().seconds - decode_before);
+    };
+    // The direct path: one root clip showing a whole source picture of the output's size.
+    m_layers.clear();
+    active_layers(m_timeline, m_timeline.root, t, m_layers);
+    if (m_layers.size() == 1 && m_layers[0].path.empty()) {
+        const Item& it = *m_layers[0].item;
+        bool plain = it.type == ItemType::clip && m_pool.has_picture(it.media) && it.opacity >= 1 &&
+                     fade_factor(it, t) >= 1 && !it.crop &&
+                     (!it.adjust ||
+                      (it.adjust->brightness == 0 && it.adjust->contrast == 1 && it.adjust->saturation == 1));
+        if (plain && it.transform) {
+            const Transform& tr = *it.transform;
+            plain = tr.x == 0 && tr.y == 0 && tr.width.value_or(o.width) == o.width &&
+                    tr.height.value_or(o.height) == o.height && std::fmod(tr.rotation, 360.0) == 0;
+        }
+        if (plain && m_pool.size(it.media) == std::pair<int, int>{o.width, o.height}) {
+            auto picture = m_pool.picture(it.media, it.source_time(t), m_tick);
+            if (!picture->has_alpha()) {
+                ++m_counters.direct_frames;
+                ++m_counters.layers_drawn;
+                account();
+                return picture;
+            }
+        }
+    }
+    auto canvas = std::make_shared<Image>(o.width, o.height, false);
+    canvas->fill(to_yuva(o.background));
+    draw_tracks(*canvas, m_timeline.root, t);
+    account();
     return canvas;
 }
 
@@ -90,40 +120,49 @@ std::shared_ptr<const Image> Compositor::composition_at(const Composition& comp,
     return done;
 }
 
-void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& it, const Rational& t, double weight)
+void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& it, const Rational& t,
+                           double weight)
 {
     double opacity = it.opacity * fade_factor(it, t) * weight;
     if (opacity <= 0) return;
+    if (it.type == ItemType::clip && !m_pool.has_picture(it.media)) return;  // sound only
     const Transform tr = it.transform.value_or(Transform{});
     Box box{tr.x, tr.y, tr.width.value_or(comp.width), tr.height.value_or(comp.height)};
 
+    // The source picture's size first: clips are then fetched already cropped and scaled.
     std::shared_ptr<const Image> src;
+    int src_w = 0, src_h = 0;
     switch (it.type) {
-    case ItemType::clip: src = m_pool.picture(it.media, it.source_time(t), m_tick); break;
-    case ItemType::image: src = m_pool.picture(it.media, Rational(0), m_tick); break;
-    case ItemType::comp: src = composition_at(m_timeline.composition(it.comp), it.source_time(t)); break;
-    case ItemType::color: {
-        int w = std::max(1, int(std::lround(box.w))), h = std::max(1, int(std::lround(box.h)));
-        std::string key = "color:" + it.color.to_string() + ":" + std::to_string(w) + "x" + std::to_string(h);
-        src = m_cache.find(key);
-        if (!src) {
-            auto solid = std::make_shared<Image>(w, h, it.color.a != 255);
-            solid->fill(to_yuva(it.color));
-            src = solid;
-            m_cache.insert(key, src);
+        case ItemType::clip: std::tie(src_w, src_h) = m_pool.size(it.media); break;
+        case ItemType::image: src = m_pool.picture(it.media, Rational(0), m_tick); break;
+        case ItemType::comp: src = composition_at(m_timeline.composition(it.comp), it.source_time(t)); break;
+        case ItemType::color: {
+            int w = std::max(1, int(std::lround(box.w))), h = std::max(1, int(std::lround(box.h)));
+            std::string key =
+                "color:" + it.color.to_string() + ":" + std::to_string(w) + "x" + std::to_string(h);
+            src = m_cache.find(key);
+            if (!src) {
+                auto solid = std::make_shared<Image>(w, h, it.color.a != 255);
+                solid->fill(to_yuva(it.color));
+                src = solid;
+                m_cache.insert(key, src);
+            }
+            break;
         }
-        break;
     }
+    if (src) {
+        if (src->empty()) return;
+        src_w = src->width();
+        src_h = src->height();
     }
-    if (!src || src->empty()) return;
     ++m_counters.layers_drawn;
 
     // Crop, in source pixels.
-    Rect from{0, 0, src->width(), src->height()};
+    Rect from{0, 0, src_w, src_h};
     if (it.crop) {
         int l = int(std::lround(it.crop->left)), tp = int(std::lround(it.crop->top));
         int r = int(std::lround(it.crop->right)), b = int(std::lround(it.crop->bottom));
-        from = Rect{l, tp, src->width() - l - r, src->height() - tp - b}.intersect(from);
+        from = Rect{l, tp, src_w - l - r, src_h - tp - b}.intersect(from);
         if (from.empty()) return;
     }
     // Fit the cropped picture into the box.
@@ -142,30 +181,43 @@ void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& i
     // (unless rotated, where the corners may swing in).
     Rect visible = d;
     if (fit == Fit::cover || fit == Fit::none)
-        visible = visible.intersect({int(std::lround(box.x)), int(std::lround(box.y)), int(std::lround(box.w)),
-                                     int(std::lround(box.h))});
+        visible = visible.intersect({int(std::lround(box.x)), int(std::lround(box.y)),
+                                     int(std::lround(box.w)), int(std::lround(box.h))});
     bool rotated = std::fmod(tr.rotation, 360.0) != 0;
     if (!rotated) visible = visible.intersect({0, 0, canvas.width(), canvas.height()});
     if (visible.empty()) return;
     // The part of the source that lands in `visible`.
     double kx = from.w / double(d.w), ky = from.h / double(d.h);
-    Rect src_part{from.x + int(std::floor((visible.x - d.x) * kx)), from.y + int(std::floor((visible.y - d.y) * ky)),
-                  std::max(1, int(std::lround(visible.w * kx))), std::max(1, int(std::lround(visible.h * ky)))};
-    src_part = src_part.intersect({0, 0, src->width(), src->height()});
+    Rect src_part{
+        from.x + int(std::floor((visible.x - d.x) * kx)), from.y + int(std::floor((visible.y - d.y) * ky)),
+        std::max(1, int(std::lround(visible.w * kx))), std::max(1, int(std::lround(visible.h * ky)))};
+    src_part = src_part.intersect({0, 0, src_w, src_h});
     if (src_part.empty()) return;
 
-    const Image* picture = src.get();
-    Image scaled;
-    bool needs_scale = !(src_part.x == 0 && src_part.y == 0 && src_part.w == src->width() &&
-                         src_part.h == src->height() && visible.w == src->width() && visible.h == src->height());
-    bool adjust = it.adjust && (it.adjust->brightness != 0 || it.adjust->contrast != 1 || it.adjust->saturation != 1);
-    if (needs_scale || adjust) {
-        scaled = needs_scale ? scale(*src, src_part, visible.w, visible.h) : src->clone();
-        if (adjust) adjust_color(scaled, it.adjust->brightness, it.adjust->contrast, it.adjust->saturation);
-        picture = &scaled;
-    } else if (visible.x == 0 && visible.y == 0 && visible.w == canvas.width() && visible.h == canvas.height() &&
-               opacity >= 1 && !src->has_alpha()) {
-        ++m_counters.direct_frames;
+    bool adjust =
+        it.adjust && (it.adjust->brightness != 0 || it.adjust->contrast != 1 || it.adjust->saturation != 1);
+    std::shared_ptr<const Image> picture;
+    if (it.type == ItemType::clip) {
+        // Decoded, cropped and scaled in one conversion.
+        picture = m_pool.picture(it.media, it.source_time(t), m_tick, src_part, visible.w, visible.h);
+    } else if (src_part == Rect{0, 0, src_w, src_h} && visible.w == src_w && visible.h == src_h) {
+        picture = src;
+    } else {
+        std::string key;
+        if (it.type == ItemType::image)  // stills keep their scaled copies
+            key = "still:" + it.media + ":" + std::to_string(src_part.x) + "," + std::to_string(src_part.y) +
+                  "," + std::to_string(src_part.w) + "," + std::to_string(src_part.h) + ":" +
+                  std::to_string(visible.w) + "x" + std::to_string(visible.h);
+        if (!key.empty()) picture = m_cache.find(key);
+        if (!picture) {
+            picture = std::make_shared<const Image>(scale(*src, src_part, visible.w, visible.h));
+            if (!key.empty()) m_cache.insert(key, picture);
+        }
+    }
+    if (adjust) {
+        auto adjusted = std::make_shared<Image>(picture->clone());
+        adjust_color(*adjusted, it.adjust->brightness, it.adjust->contrast, it.adjust->saturation);
+        picture = adjusted;
     }
     if (!rotated) {
         blend(canvas, *picture, visible.x, visible.y, opacity);
@@ -177,8 +229,10 @@ void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& i
     // Forward: q = R (p - P) + P with p in canvas space, p = local + visible.xy.
     // Inverse for sampling: local = R^-1 (q - P) + P - visible.xy.
     Affine inv{c, s, -c * px - s * py + px - visible.x, -s, c, s * px - c * py + py - visible.y};
-    double xs[4] = {double(visible.x), double(visible.x + visible.w), double(visible.x), double(visible.x + visible.w)};
-    double ys[4] = {double(visible.y), double(visible.y), double(visible.y + visible.h), double(visible.y + visible.h)};
+    double xs[4] = {double(visible.x), double(visible.x + visible.w), double(visible.x),
+                    double(visible.x + visible.w)};
+    double ys[4] = {double(visible.y), double(visible.y), double(visible.y + visible.h),
+                    double(visible.y + visible.h)};
     double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
     for (int i = 0; i < 4; ++i) {
         double qx = c * (xs[i] - px) - s * (ys[i] - py) + px, qy = s * (xs[i] - px) + c * (ys[i] - py) + py;

@@ -4,18 +4,21 @@
 #include "cache/frame_cache.h"
 #include "image/image.h"
 #include "media/decoder.h"
+#include "timeline/evaluate.h"
 #include "timeline/model.h"
 
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 namespace reel {
 
 struct ComposeCounters {
     std::int64_t frames = 0;
     std::int64_t layers_drawn = 0;
-    std::int64_t comps_rendered = 0;   ///< nested composition frames rendered
-    std::int64_t direct_frames = 0;    ///< frames that were one source picture, copied without resampling
-    double seconds = 0;                ///< compositing time, decoding excluded
+    std::int64_t comps_rendered = 0;  ///< nested composition frames rendered
+    std::int64_t direct_frames = 0;   ///< frames that were one source picture, copied without resampling
+    double seconds = 0;               ///< compositing time, decoding excluded
 };
 
 /// Renders output frames of a resolved timeline: the layer stack bottom to top, nested
@@ -28,20 +31,24 @@ class Compositor {
 public:
     Compositor(const Timeline& timeline, DecoderPool& pool, FrameCache& cache);
 
-    /// Output frame `frame` at the output size, opaque.
-    Image render(std::int64_t frame);
+    /// Output frame `frame` at the output size, opaque. A frame that is exactly one source
+    /// picture (one full-frame clip of the output's size, no transform, crop, colour
+    /// change, fade or transparency) is that decoded picture itself: no copy, no conversion.
+    std::shared_ptr<const Image> render(std::int64_t frame);
 
     const ComposeCounters& counters() const noexcept { return m_counters; }
 
 private:
     void draw_tracks(Image& canvas, const Composition& comp, const Rational& t);
-    void draw_item(Image& canvas, const Composition& comp, const Item& item, const Rational& t, double weight);
+    void draw_item(Image& canvas, const Composition& comp, const Item& item, const Rational& t,
+                   double weight);
     std::shared_ptr<const Image> composition_at(const Composition& comp, const Rational& t);
 
     const Timeline& m_timeline;
     DecoderPool& m_pool;
     FrameCache& m_cache;
     std::int64_t m_tick = 0;
+    std::vector<ActiveLayer> m_layers;
     ComposeCounters m_counters;
 };
 

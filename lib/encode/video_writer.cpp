@@ -8,13 +8,13 @@ extern "C" {
 #include <libavutil/opt.h>
 }
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace reel {
 namespace {
@@ -72,7 +72,10 @@ std::string encoder_name(const std::string& codec)
     return {};
 }
 
-bool encoder_available(const std::string& codec) { return !encoder_name(codec).empty(); }
+bool encoder_available(const std::string& codec)
+{
+    return !encoder_name(codec).empty();
+}
 
 struct VideoWriter::Impl {
     std::string path, temp, encoder;
@@ -83,6 +86,7 @@ struct VideoWriter::Impl {
     ff::PacketPtr packet;
     std::int64_t next_pts = 0;
     bool finished = false;
+    bool direct = false;  ///< writing straight to a device or pipe
 
     void fail_io(int ret, const char* what)
     {
@@ -109,6 +113,21 @@ struct VideoWriter::Impl {
 
 VideoWriter::VideoWriter(const std::string& path, const EncoderSettings& s) : m_impl(std::make_unique<Impl>())
 {
+    // Whatever fails while setting up, no temporary file may stay behind.
+    try {
+        open(path, s);
+    } catch (...) {
+        m_impl->out.reset();
+        if (!m_impl->temp.empty()) {
+            std::error_code ec;
+            fs::remove(m_impl->temp, ec);
+        }
+        throw;
+    }
+}
+
+void VideoWriter::open(const std::string& path, const EncoderSettings& s)
+{
     Impl& m = *m_impl;
     m.path = path;
     m.settings = s;
@@ -128,21 +147,25 @@ VideoWriter::VideoWriter(const std::string& path, const EncoderSettings& s) : m_
         throw Error(ErrorCode::usage, "encode", "WebM holds VP9 or AV1, not " + s.codec,
                     "use --codec vp9, or name the output .mp4");
 
-    // A temporary name beside the output, in the same folder, so the rename is atomic.
+    // A temporary name beside the output, in the same folder, so the rename is atomic;
+    // devices and pipes (/dev/null, a FIFO) are written in place instead.
+    std::error_code exists_ec;
+    m.direct = fs::exists(path, exists_ec) && !fs::is_regular_file(path, exists_ec);
     fs::path dest(path);
     fs::path dir = dest.parent_path().empty() ? fs::path(".") : dest.parent_path();
     std::string templ = (dir / ("." + dest.filename().string() + ".reel-XXXXXX")).string();
-    int fd = ::mkstemp(templ.data());
-    if (fd < 0)
+    int fd = m.direct ? -2 : ::mkstemp(templ.data());
+    if (fd == -1)
         throw Error(ErrorCode::io, "encode",
                     "cannot create a file in \"" + dir.string() + "\": " + std::strerror(errno),
                     "check that the folder exists and is writable")
             .with_file(path);
-    ::close(fd);
-    m.temp = templ;
+    if (fd >= 0) ::close(fd);
+    if (!m.direct) m.temp = templ;
 
     AVFormatContext* raw = nullptr;
-    ff::check(avformat_alloc_output_context2(&raw, nullptr, container.c_str(), m.temp.c_str()),
+    std::string target = m.direct ? path : m.temp;
+    ff::check(avformat_alloc_output_context2(&raw, nullptr, container.c_str(), target.c_str()),
               "cannot set up the container for", path, int(ErrorCode::encode));
     m.out.reset(raw);
     const AVCodec* codec = avcodec_find_encoder_by_name(m.encoder.c_str());
@@ -165,9 +188,15 @@ VideoWriter::VideoWriter(const std::string& path, const EncoderSettings& s) : m_
     c->thread_count = s.threads;
     if (m.out->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     AVDictionary* opts = nullptr;
-    std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> opts_guard(&opts, [](AVDictionary** d) { av_dict_free(d); });
-    if (!s.preset.empty() && (m.encoder == "libx264" || m.encoder == "libx265" || m.encoder == "libsvtav1"))
+    std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> opts_guard(
+        &opts, [](AVDictionary** d) { av_dict_free(d); });
+    // Presets: x264/x265 take names; SVT-AV1 takes numbers 0..13 (the x264 names mean
+    // nothing to it and are left out); libaom and libvpx have none.
+    bool numeric = !s.preset.empty() && s.preset.find_first_not_of("0123456789") == std::string::npos;
+    if (!s.preset.empty() && (m.encoder == "libx264" || m.encoder == "libx265"))
         av_dict_set(&opts, "preset", s.preset.c_str(), 0);
+    if (numeric && m.encoder == "libsvtav1") av_dict_set(&opts, "preset", s.preset.c_str(), 0);
+    if (m.encoder == "libx265") av_dict_set(&opts, "x265-params", "log-level=error", 0);
     if (s.bitrate) {
         c->bit_rate = *s.bitrate;
     } else {
@@ -189,11 +218,13 @@ VideoWriter::VideoWriter(const std::string& path, const EncoderSettings& s) : m_
               int(ErrorCode::encode));
     m.stream->time_base = c->time_base;
     m.stream->avg_frame_rate = c->framerate;
-    int ret = avio_open(&m.out->pb, m.temp.c_str(), AVIO_FLAG_WRITE);
+    int ret = avio_open(&m.out->pb, target.c_str(), AVIO_FLAG_WRITE);
     if (ret < 0) m.fail_io(ret, "cannot open for writing");
     AVDictionary* mux = nullptr;
-    std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> mux_guard(&mux, [](AVDictionary** d) { av_dict_free(d); });
-    if (container == "mp4" || container == "mov") av_dict_set(&mux, "movflags", "+faststart", 0);
+    std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> mux_guard(
+        &mux, [](AVDictionary** d) { av_dict_free(d); });
+    if ((container == "mp4" || container == "mov") && !m.direct)
+        av_dict_set(&mux, "movflags", "+faststart", 0);
     ret = avformat_write_header(m.out.get(), &mux);
     if (ret < 0) m.fail_io(ret, "cannot write the header of");
     m.packet = ff::make_packet();
@@ -208,24 +239,30 @@ VideoWriter::~VideoWriter()
     }
 }
 
-void VideoWriter::write(const Image& picture)
+void VideoWriter::write(std::shared_ptr<const Image> picture)
 {
     auto started = std::chrono::steady_clock::now();
     Impl& m = *m_impl;
     AVCodecContext* c = m.codec.get();
-    if (picture.width() != c->width || picture.height() != c->height)
+    if (!picture || picture->width() != c->width || picture->height() != c->height)
         throw Error(ErrorCode::internal, "encode", "picture size does not match the encoder");
     ff::FramePtr frame = ff::make_frame();
     frame->format = c->pix_fmt;
     frame->width = c->width;
     frame->height = c->height;
-    ff::check(av_frame_get_buffer(frame.get(), 0), "cannot allocate a frame for", m.path, int(ErrorCode::encode));
+    // Wrap the picture's planes: the buffer's free callback releases our reference.
+    auto* keep = new std::shared_ptr<const Image>(picture);
+    frame->buf[0] = av_buffer_create(
+        const_cast<std::uint8_t*>(picture->plane(0)), picture->bytes(),
+        [](void* opaque, std::uint8_t*) { delete static_cast<std::shared_ptr<const Image>*>(opaque); }, keep,
+        AV_BUFFER_FLAG_READONLY);
+    if (!frame->buf[0]) {
+        delete keep;
+        throw std::bad_alloc();
+    }
     for (int p = 0; p < 3; ++p) {
-        int w = p == 0 ? picture.width() : picture.chroma_width();
-        int h = p == 0 ? picture.height() : picture.chroma_height();
-        for (int y = 0; y < h; ++y)
-            std::memcpy(frame->data[p] + std::size_t(y) * frame->linesize[p],
-                        picture.plane(p) + std::size_t(y) * picture.stride(p), std::size_t(w));
+        frame->data[p] = const_cast<std::uint8_t*>(picture->plane(p));
+        frame->linesize[p] = picture->stride(p);
     }
     frame->pts = m.next_pts++;
     frame->pkt_duration = 1;
@@ -234,7 +271,8 @@ void VideoWriter::write(const Image& picture)
     ff::check(avcodec_send_frame(c, frame.get()), "cannot encode", m.path, int(ErrorCode::encode));
     m.drain();
     ++m_stats.frames;
-    m_stats.encode_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    m_stats.encode_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
 void VideoWriter::finish(bool overwrite)
@@ -250,17 +288,26 @@ void VideoWriter::finish(bool overwrite)
     ret = avio_closep(&m.out->pb);
     if (ret < 0) m.fail_io(ret, "cannot close");
     std::error_code ec;
+    if (m.direct) {
+        m.finished = true;
+        m_stats.encode_seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        return;
+    }
     m_stats.bytes = std::int64_t(fs::file_size(m.temp, ec));
     if (!overwrite && fs::exists(m.path, ec))
-        throw Error(ErrorCode::usage, "encode", "\"" + m.path + "\" already exists", "pass -y to overwrite it");
+        throw Error(ErrorCode::usage, "encode", "\"" + m.path + "\" already exists",
+                    "pass -y to overwrite it");
     mode_t mask = ::umask(0);
     ::umask(mask);
     ::chmod(m.temp.c_str(), 0666 & ~mask);
     if (std::rename(m.temp.c_str(), m.path.c_str()) != 0)
-        throw Error(ErrorCode::io, "encode", "cannot rename into place \"" + m.path + "\": " + std::strerror(errno))
+        throw Error(ErrorCode::io, "encode",
+                    "cannot rename into place \"" + m.path + "\": " + std::strerror(errno))
             .with_file(m.path);
     m.finished = true;
-    m_stats.encode_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    m_stats.encode_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
 }  // namespace reel

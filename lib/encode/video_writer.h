@@ -14,9 +14,9 @@ namespace reel {
 struct EncoderSettings {
     std::string codec = "h264";  ///< h264 | hevc | av1 | vp9
     std::string preset = "veryfast";
-    std::optional<double> crf;             ///< default 23 when no bitrate
-    std::optional<std::int64_t> bitrate;   ///< bits/s
-    int gop = 60;                          ///< frames between IDR frames (closed GOPs)
+    std::optional<double> crf;            ///< default 23 when no bitrate
+    std::optional<std::int64_t> bitrate;  ///< bits/s
+    int gop = 60;                         ///< frames between IDR frames (closed GOPs)
     int width = 0, height = 0;
     Rational fps{30};
     int threads = 0;  ///< 0: the encoder's own choice
@@ -46,8 +46,9 @@ public:
     VideoWriter(const VideoWriter&) = delete;
     VideoWriter& operator=(const VideoWriter&) = delete;
 
-    /// Encodes the next frame (size must match the settings).
-    void write(const Image& picture);
+    /// Encodes the next frame (size must match the settings). The encoder reads the
+    /// picture's planes in place (no copy) and holds a reference while it needs them.
+    void write(std::shared_ptr<const Image> picture);
     /// Flushes the encoder, writes the index, and publishes the file. `overwrite` false
     /// refuses to replace a file that appeared at `path` meanwhile.
     void finish(bool overwrite);
@@ -55,6 +56,8 @@ public:
     const WriterStats& stats() const noexcept { return m_stats; }
 
 private:
+    void open(const std::string& path, const EncoderSettings& settings);
+
     struct Impl;
     std::unique_ptr<Impl> m_impl;
     WriterStats m_stats;

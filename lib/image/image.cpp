@@ -8,8 +8,14 @@
 namespace reel {
 namespace {
 
-inline std::uint8_t clamp8(int v) { return static_cast<std::uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v); }
-inline int div255(int v) { return (v + 127) / 255; }
+inline std::uint8_t clamp8(int v)
+{
+    return static_cast<std::uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+inline int div255(int v)
+{
+    return (v + 127) / 255;
+}
 
 /// Straight-alpha "over" of one sample: s over d with source alpha sa (0..255).
 inline void over(std::uint8_t& d, std::uint8_t* da, int s, int sa)
@@ -49,36 +55,66 @@ Image::Image(int width, int height, bool alpha) : m_width(width), m_height(heigh
 {
     std::size_t luma = std::size_t(width) * std::size_t(height);
     std::size_t chroma = std::size_t(chroma_width()) * std::size_t(chroma_height());
-    m_offset[0] = 0;
-    m_offset[1] = luma;
-    m_offset[2] = luma + chroma;
-    m_offset[3] = luma + 2 * chroma;
-    m_data.resize(luma + 2 * chroma + (alpha ? luma : 0));
+    m_size = luma + 2 * chroma + (alpha ? luma : 0);
+    m_data.reset(new std::uint8_t[m_size]);
+    m_planes[0] = m_data.get();
+    m_planes[1] = m_planes[0] + luma;
+    m_planes[2] = m_planes[1] + chroma;
+    m_planes[3] = alpha ? m_planes[2] + chroma : nullptr;
+    m_strides[0] = m_strides[3] = width;
+    m_strides[1] = m_strides[2] = chroma_width();
+    if (!alpha) m_strides[3] = 0;
+}
+
+Image::Image(int width, int height, std::uint8_t* const planes[3], const int strides[3],
+             std::shared_ptr<void> owner)
+    : m_width(width), m_height(height), m_owner(std::move(owner))
+{
+    for (int i = 0; i < 3; ++i) {
+        m_planes[i] = planes[i];
+        m_strides[i] = strides[i];
+    }
+    m_size = std::size_t(width) * std::size_t(height) * 3 / 2;
 }
 
 Image Image::clone() const
 {
     Image out(m_width, m_height, m_alpha);
-    out.m_data = m_data;
+    for (int p = 0; p < (m_alpha ? 4 : 3); ++p) {
+        int w = p == 1 || p == 2 ? chroma_width() : m_width;
+        int h = p == 1 || p == 2 ? chroma_height() : m_height;
+        for (int y = 0; y < h; ++y)
+            std::memcpy(out.plane(p) + std::size_t(y) * out.stride(p), plane(p) + std::size_t(y) * stride(p),
+                        std::size_t(w));
+    }
     return out;
 }
 
 void Image::fill(const Yuva& c)
 {
-    std::size_t luma = std::size_t(m_width) * std::size_t(m_height);
-    std::size_t chroma = std::size_t(chroma_width()) * std::size_t(chroma_height());
-    std::memset(plane(0), c.y, luma);
-    std::memset(plane(1), c.u, chroma);
-    std::memset(plane(2), c.v, chroma);
-    if (m_alpha) std::memset(plane(3), c.a, luma);
+    const std::uint8_t values[4] = {c.y, c.u, c.v, c.a};
+    for (int p = 0; p < (m_alpha ? 4 : 3); ++p) {
+        int w = p == 1 || p == 2 ? chroma_width() : m_width;
+        int h = p == 1 || p == 2 ? chroma_height() : m_height;
+        for (int y = 0; y < h; ++y)
+            std::memset(plane(p) + std::size_t(y) * stride(p), values[p], std::size_t(w));
+    }
 }
 
 void Image::add_alpha()
 {
     if (m_alpha) return;
-    std::size_t luma = std::size_t(m_width) * std::size_t(m_height);
-    m_data.resize(m_offset[3] + luma, 255);
-    m_alpha = true;
+    Image grown(m_width, m_height, true);
+    for (int p = 0; p < 3; ++p) {
+        int w = p == 0 ? m_width : chroma_width();
+        int h = p == 0 ? m_height : chroma_height();
+        for (int y = 0; y < h; ++y)
+            std::memcpy(grown.plane(p) + std::size_t(y) * grown.stride(p),
+                        plane(p) + std::size_t(y) * stride(p), std::size_t(w));
+    }
+    for (int y = 0; y < m_height; ++y)
+        std::memset(grown.plane(3) + std::size_t(y) * grown.stride(3), 255, std::size_t(m_width));
+    *this = std::move(grown);
 }
 
 void blend(Image& dst, const Image& src, int x, int y, double opacity)
@@ -91,6 +127,34 @@ void blend(Image& dst, const Image& src, int x, int y, double opacity)
         if (sx < 0 || sy < 0 || sx >= src.width() || sy >= src.height()) return 0;
         return src.has_alpha() ? div255(src.plane(3)[std::size_t(sy) * src.stride(3) + sx] * op) : op;
     };
+    // Fast path: an opaque-alpha source at an even position over an opaque canvas; every
+    // chroma sample inside is covered by four luma samples of the same alpha.
+    if (!src.has_alpha() && !dst.has_alpha() && (x & 1) == 0 && (y & 1) == 0) {
+        int cx0 = area.x / 2, cy0 = area.y / 2;
+        int cx1 = (area.x + area.w + 1) / 2, cy1 = (area.y + area.h + 1) / 2;
+        for (int p = 1; p <= 2; ++p)
+            for (int cy = cy0; cy < cy1; ++cy) {
+                std::uint8_t* drow = dst.plane(p) + std::size_t(cy) * dst.stride(p);
+                const std::uint8_t* srow = src.plane(p) + std::size_t(cy - y / 2) * src.stride(p) - x / 2;
+                if (op == 255) {
+                    std::memcpy(drow + cx0, srow + cx0, std::size_t(cx1 - cx0));
+                } else {
+                    for (int cx = cx0; cx < cx1; ++cx)
+                        drow[cx] = static_cast<std::uint8_t>(div255(srow[cx] * op + drow[cx] * (255 - op)));
+                }
+            }
+        for (int row = area.y; row < area.y + area.h; ++row) {
+            std::uint8_t* dy = dst.plane(0) + std::size_t(row) * dst.stride(0);
+            const std::uint8_t* sy = src.plane(0) + std::size_t(row - y) * src.stride(0) - x;
+            if (op == 255) {
+                std::memcpy(dy + area.x, sy + area.x, std::size_t(area.w));
+            } else {
+                for (int col = area.x; col < area.x + area.w; ++col)
+                    dy[col] = static_cast<std::uint8_t>(div255(sy[col] * op + dy[col] * (255 - op)));
+            }
+        }
+        return;
+    }
     // Chroma first, while the destination's alpha is still the one it blends over. Each
     // chroma sample covers a 2x2 block of luma; its alphas are the block's means.
     int cx0 = area.x / 2, cy0 = area.y / 2;
@@ -129,7 +193,8 @@ void blend(Image& dst, const Image& src, int x, int y, double opacity)
         std::uint8_t* dy = dst.plane(0) + std::size_t(row) * dst.stride(0);
         std::uint8_t* dalpha = dst.has_alpha() ? dst.plane(3) + std::size_t(row) * dst.stride(3) : nullptr;
         const std::uint8_t* sy = src.plane(0) + std::size_t(row - y) * src.stride(0);
-        const std::uint8_t* salpha = src.has_alpha() ? src.plane(3) + std::size_t(row - y) * src.stride(3) : nullptr;
+        const std::uint8_t* salpha =
+            src.has_alpha() ? src.plane(3) + std::size_t(row - y) * src.stride(3) : nullptr;
         if (opaque_copy) {
             std::memcpy(dy + area.x, sy + (area.x - x), std::size_t(area.w));
             continue;
@@ -163,16 +228,24 @@ void fill_rect(Image& dst, const Rect& rect, const Yuva& c, double opacity)
 
 namespace {
 
-inline int sample_bilinear(const std::uint8_t* p, int stride, int w, int h, double x, double y)
+/// Bilinear sample at (x, y), clamped to the region [x0, x1] x [y0, y1] (inclusive pixel
+/// indices), so nothing outside a crop bleeds in.
+inline int sample_bilinear(const std::uint8_t* p, int stride, int x0r, int y0r, int x1r, int y1r, double x,
+                           double y)
 {
-    x = std::clamp(x, 0.0, double(w - 1));
-    y = std::clamp(y, 0.0, double(h - 1));
+    x = std::clamp(x, double(x0r), double(x1r));
+    y = std::clamp(y, double(y0r), double(y1r));
     int x0 = int(x), y0 = int(y);
-    int x1 = std::min(x0 + 1, w - 1), y1 = std::min(y0 + 1, h - 1);
+    int x1 = std::min(x0 + 1, x1r), y1 = std::min(y0 + 1, y1r);
     double fx = x - x0, fy = y - y0;
     double top = p[std::size_t(y0) * stride + x0] * (1 - fx) + p[std::size_t(y0) * stride + x1] * fx;
     double bottom = p[std::size_t(y1) * stride + x0] * (1 - fx) + p[std::size_t(y1) * stride + x1] * fx;
     return int(top * (1 - fy) + bottom * fy + 0.5);
+}
+
+inline int sample_bilinear(const std::uint8_t* p, int stride, int w, int h, double x, double y)
+{
+    return sample_bilinear(p, stride, 0, 0, w - 1, h - 1, x, y);
 }
 
 }  // namespace
@@ -191,10 +264,12 @@ void blend_affine(Image& dst, const Image& src, const Affine& m, const Rect& bou
             double sx = m.a * dx + m.b * dy + m.c, sy = m.d * dx + m.e * dy + m.f;
             if (sx < 0 || sy < 0 || sx >= src.width() || sy >= src.height()) continue;
             std::size_t i = std::size_t(row) * layer.stride(0) + col;
-            layer.plane(0)[i] = clamp8(sample_bilinear(src.plane(0), src.stride(0), src.width(), src.height(), sx - 0.5, sy - 0.5));
-            layer.plane(3)[i] = src.has_alpha() ? clamp8(sample_bilinear(src.plane(3), src.stride(3), src.width(),
-                                                                         src.height(), sx - 0.5, sy - 0.5))
-                                                : 255;
+            layer.plane(0)[i] = clamp8(
+                sample_bilinear(src.plane(0), src.stride(0), src.width(), src.height(), sx - 0.5, sy - 0.5));
+            layer.plane(3)[i] = src.has_alpha()
+                                    ? clamp8(sample_bilinear(src.plane(3), src.stride(3), src.width(),
+                                                             src.height(), sx - 0.5, sy - 0.5))
+                                    : 255;
         }
     for (int row = 0; row < layer.chroma_height(); ++row)
         for (int col = 0; col < layer.chroma_width(); ++col) {
@@ -202,8 +277,10 @@ void blend_affine(Image& dst, const Image& src, const Affine& m, const Rect& bou
             double sx = m.a * dx + m.b * dy + m.c, sy = m.d * dx + m.e * dy + m.f;
             std::size_t i = std::size_t(row) * layer.stride(1) + col;
             double cx = sx / 2 - 0.5, cy = sy / 2 - 0.5;
-            layer.plane(1)[i] = clamp8(sample_bilinear(src.plane(1), src.stride(1), src.chroma_width(), src.chroma_height(), cx, cy));
-            layer.plane(2)[i] = clamp8(sample_bilinear(src.plane(2), src.stride(2), src.chroma_width(), src.chroma_height(), cx, cy));
+            layer.plane(1)[i] = clamp8(sample_bilinear(src.plane(1), src.stride(1), src.chroma_width(),
+                                                       src.chroma_height(), cx, cy));
+            layer.plane(2)[i] = clamp8(sample_bilinear(src.plane(2), src.stride(2), src.chroma_width(),
+                                                       src.chroma_height(), cx, cy));
         }
     blend(dst, layer, ox, oy, opacity);
 }
@@ -212,27 +289,32 @@ namespace {
 
 /// Resamples one plane region [fx, fx+fw) x [fy, fy+fh) of src to w x h: bilinear, with a
 /// box prefilter when shrinking (each output sample averages the source footprint).
-void scale_plane(const std::uint8_t* src, int sstride, int sw, int sh, double fx, double fy, double fw, double fh,
-                 std::uint8_t* dst, int dstride, int w, int h)
+void scale_plane(const std::uint8_t* src, int sstride, int sw, int sh, double fx, double fy, double fw,
+                 double fh, std::uint8_t* dst, int dstride, int w, int h)
 {
+    // The region's pixel bounds: samples never reach outside it.
+    int bx0 = std::clamp(int(std::floor(fx)), 0, sw - 1), by0 = std::clamp(int(std::floor(fy)), 0, sh - 1);
+    int bx1 = std::clamp(int(std::ceil(fx + fw)) - 1, bx0, sw - 1),
+        by1 = std::clamp(int(std::ceil(fy + fh)) - 1, by0, sh - 1);
     double rx = fw / w, ry = fh / h;
     if (rx <= 1.0 && ry <= 1.0) {
         for (int row = 0; row < h; ++row) {
             double sy = fy + (row + 0.5) * ry - 0.5;
             for (int col = 0; col < w; ++col) {
                 double sx = fx + (col + 0.5) * rx - 0.5;
-                dst[std::size_t(row) * dstride + col] = clamp8(sample_bilinear(src, sstride, sw, sh, sx, sy));
+                dst[std::size_t(row) * dstride + col] =
+                    clamp8(sample_bilinear(src, sstride, bx0, by0, bx1, by1, sx, sy));
             }
         }
         return;
     }
     // Shrinking: average the source pixels whose centres fall in the footprint.
     for (int row = 0; row < h; ++row) {
-        int y0 = std::clamp(int(std::floor(fy + row * ry)), 0, sh - 1);
-        int y1 = std::clamp(int(std::ceil(fy + (row + 1) * ry)), y0 + 1, sh);
+        int y0 = std::clamp(int(std::floor(fy + row * ry)), by0, by1);
+        int y1 = std::clamp(int(std::ceil(fy + (row + 1) * ry)), y0 + 1, by1 + 1);
         for (int col = 0; col < w; ++col) {
-            int x0 = std::clamp(int(std::floor(fx + col * rx)), 0, sw - 1);
-            int x1 = std::clamp(int(std::ceil(fx + (col + 1) * rx)), x0 + 1, sw);
+            int x0 = std::clamp(int(std::floor(fx + col * rx)), bx0, bx1);
+            int x1 = std::clamp(int(std::ceil(fx + (col + 1) * rx)), x0 + 1, bx1 + 1);
             int sum = 0;
             for (int y = y0; y < y1; ++y) {
                 const std::uint8_t* line = src + std::size_t(y) * sstride;
@@ -249,8 +331,8 @@ void scale_plane(const std::uint8_t* src, int sstride, int sw, int sh, double fx
 Image scale(const Image& src, const Rect& from, int w, int h)
 {
     Image out(w, h, src.has_alpha());
-    scale_plane(src.plane(0), src.stride(0), src.width(), src.height(), from.x, from.y, from.w, from.h, out.plane(0),
-                out.stride(0), w, h);
+    scale_plane(src.plane(0), src.stride(0), src.width(), src.height(), from.x, from.y, from.w, from.h,
+                out.plane(0), out.stride(0), w, h);
     if (src.has_alpha())
         scale_plane(src.plane(3), src.stride(3), src.width(), src.height(), from.x, from.y, from.w, from.h,
                     out.plane(3), out.stride(3), w, h);
@@ -270,11 +352,15 @@ void adjust_color(Image& img, double brightness, double contrast, double saturat
         lut_y[v] = std::clamp<std::uint8_t>(lut_y[v], 16, 235);
         lut_c[v] = std::clamp<std::uint8_t>(clamp8(int(std::lround(128 + (v - 128) * saturation))), 16, 240);
     }
-    std::size_t luma = std::size_t(img.width()) * std::size_t(img.height());
-    std::size_t chroma = std::size_t(img.chroma_width()) * std::size_t(img.chroma_height());
-    for (std::size_t i = 0; i < luma; ++i) img.plane(0)[i] = lut_y[img.plane(0)[i]];
+    for (int y = 0; y < img.height(); ++y) {
+        std::uint8_t* row = img.plane(0) + std::size_t(y) * img.stride(0);
+        for (int x = 0; x < img.width(); ++x) row[x] = lut_y[row[x]];
+    }
     for (int p = 1; p <= 2; ++p)
-        for (std::size_t i = 0; i < chroma; ++i) img.plane(p)[i] = lut_c[img.plane(p)[i]];
+        for (int y = 0; y < img.chroma_height(); ++y) {
+            std::uint8_t* row = img.plane(p) + std::size_t(y) * img.stride(p);
+            for (int x = 0; x < img.chroma_width(); ++x) row[x] = lut_c[row[x]];
+        }
 }
 
 void mix(Image& a, const Image& b, double w)
@@ -302,8 +388,8 @@ void mix(Image& a, const Image& b, double w)
             int out = ta + tb;
             std::size_t i = std::size_t(y) * a.stride(0) + x;
             if (out > 0)
-                a.plane(0)[i] =
-                    clamp8((a.plane(0)[i] * ta + b.plane(0)[std::size_t(y) * b.stride(0) + x] * tb + out / 2) / out);
+                a.plane(0)[i] = clamp8(
+                    (a.plane(0)[i] * ta + b.plane(0)[std::size_t(y) * b.stride(0) + x] * tb + out / 2) / out);
             a.plane(3)[i] = clamp8(div255(out));
         }
 }

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace reel {
@@ -26,17 +27,22 @@ struct Rect {
 };
 
 /// A planar YUV 4:2:0 8-bit picture (reel's working format, the encoder's input) with an
-/// optional full-resolution alpha plane. Chroma planes are ceil(w/2) x ceil(h/2). Owns its
-/// memory; move-only to keep copies of megabyte frames explicit (use clone()).
-/// Not thread-safe for writes; concurrent reads are fine.
+/// optional full-resolution alpha plane. New pictures are uninitialised (call fill()). Chroma planes are
+/// ceil(w/2) x ceil(h/2). Owns its memory; move-only to keep copies of megabyte frames explicit (use
+/// clone()). Not thread-safe for writes; concurrent reads are fine.
 class Image {
 public:
     Image() = default;
     Image(int width, int height, bool alpha);
+    /// Wraps planes owned by someone else (a decoded frame) without copying; `owner` keeps
+    /// them alive as long as this picture. Such a picture is read-only in practice.
+    Image(int width, int height, std::uint8_t* const planes[3], const int strides[3],
+          std::shared_ptr<void> owner);
     Image(Image&&) noexcept = default;
     Image& operator=(Image&&) noexcept = default;
     Image(const Image&) = delete;
     Image& operator=(const Image&) = delete;
+    /// A deep copy with its own memory.
     Image clone() const;
 
     int width() const noexcept { return m_width; }
@@ -47,10 +53,11 @@ public:
     bool empty() const noexcept { return m_width == 0; }
 
     /// Plane 0 Y, 1 Cb, 2 Cr, 3 alpha (only when has_alpha()).
-    std::uint8_t* plane(int i) noexcept { return m_data.data() + m_offset[i]; }
-    const std::uint8_t* plane(int i) const noexcept { return m_data.data() + m_offset[i]; }
-    int stride(int i) const noexcept { return i == 1 || i == 2 ? chroma_width() : m_width; }
-    std::size_t bytes() const noexcept { return m_data.size(); }
+    std::uint8_t* plane(int i) noexcept { return m_planes[i]; }
+    const std::uint8_t* plane(int i) const noexcept { return m_planes[i]; }
+    int stride(int i) const noexcept { return m_strides[i]; }
+    /// Bytes of picture data (what it costs in a cache).
+    std::size_t bytes() const noexcept { return m_size; }
 
     /// Every pixel set to `c` (alpha too, when there is an alpha plane).
     void fill(const Yuva& c);
@@ -60,8 +67,11 @@ public:
 private:
     int m_width = 0, m_height = 0;
     bool m_alpha = false;
-    std::size_t m_offset[4] = {0, 0, 0, 0};
-    std::vector<std::uint8_t> m_data;
+    std::uint8_t* m_planes[4] = {nullptr, nullptr, nullptr, nullptr};
+    int m_strides[4] = {0, 0, 0, 0};
+    std::size_t m_size = 0;
+    std::unique_ptr<std::uint8_t[]> m_data;  ///< own memory, uninitialised until written
+    std::shared_ptr<void> m_owner;           ///< or someone else's
 };
 
 /// Draws `src` into `dst` with its top-left at (x, y), clipped to `dst`, with the alpha

@@ -12,7 +12,9 @@ extern "C" {
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <optional>
 
 namespace reel {
 namespace detail {
@@ -33,11 +35,11 @@ bool has_alpha(AVPixelFormat f)
 AVPixelFormat plain_format(AVPixelFormat f, bool& full_range)
 {
     switch (f) {
-    case AV_PIX_FMT_YUVJ420P: full_range = true; return AV_PIX_FMT_YUV420P;
-    case AV_PIX_FMT_YUVJ422P: full_range = true; return AV_PIX_FMT_YUV422P;
-    case AV_PIX_FMT_YUVJ444P: full_range = true; return AV_PIX_FMT_YUV444P;
-    case AV_PIX_FMT_YUVJ440P: full_range = true; return AV_PIX_FMT_YUV440P;
-    default: return f;
+        case AV_PIX_FMT_YUVJ420P: full_range = true; return AV_PIX_FMT_YUV420P;
+        case AV_PIX_FMT_YUVJ422P: full_range = true; return AV_PIX_FMT_YUV422P;
+        case AV_PIX_FMT_YUVJ444P: full_range = true; return AV_PIX_FMT_YUV444P;
+        case AV_PIX_FMT_YUVJ440P: full_range = true; return AV_PIX_FMT_YUV440P;
+        default: return f;
     }
 }
 
@@ -65,9 +67,11 @@ Image rotate_quarter(const Image& src, int cw)
             }
     };
     turn(src.plane(0), src.stride(0), src.width(), src.height(), out.plane(0), out.stride(0));
-    if (src.has_alpha()) turn(src.plane(3), src.stride(3), src.width(), src.height(), out.plane(3), out.stride(3));
+    if (src.has_alpha())
+        turn(src.plane(3), src.stride(3), src.width(), src.height(), out.plane(3), out.stride(3));
     for (int p = 1; p <= 2; ++p)
-        turn(src.plane(p), src.stride(p), src.chroma_width(), src.chroma_height(), out.plane(p), out.stride(p));
+        turn(src.plane(p), src.stride(p), src.chroma_width(), src.chroma_height(), out.plane(p),
+             out.stride(p));
     return out;
 }
 
@@ -88,8 +92,8 @@ public:
                 .with_file(info.path);
         m_codec.reset(avcodec_alloc_context3(codec));
         if (!m_codec) throw std::bad_alloc();
-        ff::check(avcodec_parameters_to_context(m_codec.get(), m_stream->codecpar), "cannot configure the decoder for",
-                  info.path, int(ErrorCode::decode));
+        ff::check(avcodec_parameters_to_context(m_codec.get(), m_stream->codecpar),
+                  "cannot configure the decoder for", info.path, int(ErrorCode::decode));
         m_codec->thread_count = threads;
         m_codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
         m_codec->pkt_timebase = m_stream->time_base;
@@ -116,13 +120,21 @@ public:
     {
         std::int64_t target = ts_of(t);
         bool behind = m_cur && target < m_cur_pts;
-        bool far_ahead = m_cur && time_of(target) > time_of(m_cur_pts) + Rational(2);
+        // Past the end of the data nothing is gained by seeking again: hold or fail below.
+        bool far_ahead = m_cur && !m_at_end && time_of(target) > time_of(m_cur_pts) + Rational(2);
         bool start_far = !m_cur && t > Rational(2);
         if (behind || far_ahead || start_far) seek(target);
-        if (!m_cur && !decode_next(m_cur, m_cur_pts)) eof_error(t);
+        if (!m_cur && !decode_next(m_cur, m_cur_pts)) eof_error(t, std::nullopt);
         while (true) {
             if (!m_next) {
-                if (!decode_next(m_next, m_next_pts)) return m_cur.get();  // end: hold the last frame
+                if (!decode_next(m_next, m_next_pts)) {
+                    // The stream ended before the target. Containers often claim a little
+                    // more than the video holds: hold the last frame for up to 1 s; past
+                    // that the file is truncated and the picture would be wrong.
+                    m_at_end = true;
+                    if (time_of(target) > time_of(m_cur_pts) + Rational(1)) eof_error(t, time_of(m_cur_pts));
+                    return m_cur.get();
+                }
             }
             if (m_next_pts > target) {
                 // Nearest of cur and next; exactly half-way goes to the earlier.
@@ -142,12 +154,18 @@ private:
     Rational time_of(std::int64_t ts) const { return Rational(ts - m_start) * m_time_base; }
     std::int64_t ts_of(const Rational& t) const { return (t / m_time_base).round_half_down() + m_start; }
 
-    [[noreturn]] void eof_error(const Rational& t)
+    [[noreturn]] void eof_error(const Rational& t, std::optional<Rational> last)
     {
-        throw Error(ErrorCode::decode, "decode",
-                    "\"" + m_info.path + "\": no video frame could be decoded at or before " +
-                        std::to_string(t.to_double()) + " s",
-                    "the file may be truncated or corrupt")
+        char buf[160];
+        if (last)
+            std::snprintf(buf, sizeof buf, "its video ends at %.3f s, but the timeline needs %.3f s",
+                          last->to_double(), t.to_double());
+        else
+            std::snprintf(buf, sizeof buf, "no video frame could be decoded at or before %.3f s",
+                          t.to_double());
+        throw Error(
+            ErrorCode::decode, "decode", "\"" + m_info.path + "\": " + buf,
+            "the file may be truncated or corrupt; check it plays to the end, or shorten the clip's \"out\"")
             .with_file(m_info.path);
     }
 
@@ -160,12 +178,23 @@ private:
         avcodec_flush_buffers(m_codec.get());
         m_eof = false;
         m_draining = false;
+        m_at_end = false;
         m_cur.reset();
         m_next.reset();
     }
 
     /// Decodes the next frame in presentation order; false at the end of the stream.
     bool decode_next(ff::FramePtr& out, std::int64_t& pts)
+    {
+        try {
+            return decode_next_unchecked(out, pts);
+        } catch (Error& e) {
+            if (e.hint().empty()) e.with_hint("the file may be truncated or corrupt");
+            throw;
+        }
+    }
+
+    bool decode_next_unchecked(ff::FramePtr& out, std::int64_t& pts)
     {
         if (!out) out = ff::make_frame();
         while (true) {
@@ -222,21 +251,72 @@ private:
     std::int64_t m_start = 0;
     ff::FramePtr m_cur, m_next;
     std::int64_t m_cur_pts = 0, m_next_pts = 0;
-    bool m_eof = false, m_draining = false;
+    bool m_eof = false, m_draining = false, m_at_end = false;
 };
 
 /// Converts decoded frames to upright working-format Images with swscale.
 class Converter {
 public:
-    Image convert(const AVFrame* f, int rotation, const std::string& path)
+    /// Converts frame `f` to the working format: its `part` (upright pixels; whole frame
+    /// when empty) scaled to w x h (the part's size when 0).
+    Image convert(const AVFrame* f, int rotation, const std::string& path, Rect part = {}, int w = 0,
+                  int h = 0)
     {
+        if (rotation != 0) {
+            // Rare (phone footage): convert whole, turn upright, then crop and scale.
+            Image upright = rotate_quarter(convert(f, 0, path), rotation);
+            if (part.empty()) part = {0, 0, upright.width(), upright.height()};
+            if (w == 0) w = part.w, h = part.h;
+            if (part == Rect{0, 0, upright.width(), upright.height()} && w == part.w && h == part.h)
+                return upright;
+            return scale(upright, part, w, h);
+        }
         bool full = f->color_range == AVCOL_RANGE_JPEG;
         AVPixelFormat src_fmt = plain_format(static_cast<AVPixelFormat>(f->format), full);
+        const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(src_fmt);
+        if (!desc)
+            throw Error(ErrorCode::decode, "decode", "\"" + path + "\": unknown picture format")
+                .with_file(path);
+        if (part.empty()) part = {0, 0, f->width, f->height};
+        // Crop by moving plane pointers; subsampled chroma needs an even origin.
+        int mask_x = (1 << desc->log2_chroma_w) - 1, mask_y = (1 << desc->log2_chroma_h) - 1;
+        int px = part.x & ~mask_x, py = part.y & ~mask_y;
+        int pw = std::min(part.w + (part.x - px), f->width - px),
+            ph = std::min(part.h + (part.y - py), f->height - py);
+        if (w == 0) w = part.w, h = part.h;
+        if (px != part.x || py != part.y) {
+            // An odd crop origin on subsampled chroma: convert the even-aligned area as it
+            // is, then take exactly the part (resampling within it only).
+            Image aligned = convert(f, 0, path, Rect{px, py, pw, ph}, pw, ph);
+            return scale(aligned, Rect{part.x - px, part.y - py, part.w, part.h}, w, h);
+        }
+        // Zero copy: a frame already in the working format is wrapped, not converted.
+        if (src_fmt == AV_PIX_FMT_YUV420P && !full && part == Rect{0, 0, f->width, f->height} &&
+            w == f->width && h == f->height &&
+            (f->colorspace == AVCOL_SPC_BT709 ||
+             (f->colorspace == AVCOL_SPC_UNSPECIFIED && f->height >= 720))) {
+            std::shared_ptr<AVFrame> ref(av_frame_clone(f), [](AVFrame* p) { av_frame_free(&p); });
+            if (!ref) throw std::bad_alloc();
+            std::uint8_t* planes[3] = {ref->data[0], ref->data[1], ref->data[2]};
+            int strides[3] = {ref->linesize[0], ref->linesize[1], ref->linesize[2]};
+            return Image(w, h, planes, strides, ref);
+        }
+        const std::uint8_t* data[4] = {nullptr, nullptr, nullptr, nullptr};
+        for (int p = 0; p < 4 && f->data[p]; ++p) {
+            int step = 1;
+            for (int c = 0; c < desc->nb_components; ++c)
+                if (desc->comp[c].plane == p) step = desc->comp[c].step;
+            bool chroma_plane = (p == 1 || p == 2) && !(desc->flags & AV_PIX_FMT_FLAG_RGB);
+            int sx = chroma_plane ? desc->log2_chroma_w : 0, sy = chroma_plane ? desc->log2_chroma_h : 0;
+            data[p] =
+                f->data[p] + std::ptrdiff_t(py >> sy) * f->linesize[p] + std::ptrdiff_t(px >> sx) * step;
+        }
         bool alpha = has_alpha(src_fmt);
         AVPixelFormat dst_fmt = alpha ? AV_PIX_FMT_YUVA420P : AV_PIX_FMT_YUV420P;
-        m_ctx.reset(sws_getCachedContext(m_ctx.release(), f->width, f->height, src_fmt, f->width, f->height,
-                                         dst_fmt, SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr,
-                                         nullptr, nullptr));
+        int flags = (w == pw && h == ph) ? SWS_POINT : SWS_BICUBIC;
+        m_ctx.reset(sws_getCachedContext(m_ctx.release(), pw, ph, src_fmt, w, h, dst_fmt,
+                                         flags | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, nullptr, nullptr,
+                                         nullptr));
         if (!m_ctx)
             throw Error(ErrorCode::decode, "decode",
                         "\"" + path + "\": cannot convert pictures of format " +
@@ -244,22 +324,23 @@ public:
                 .with_file(path);
         int src_space = SWS_CS_DEFAULT;
         switch (f->colorspace) {
-        case AVCOL_SPC_BT709: src_space = SWS_CS_ITU709; break;
-        case AVCOL_SPC_BT470BG:
-        case AVCOL_SPC_SMPTE170M: src_space = SWS_CS_ITU601; break;
-        case AVCOL_SPC_BT2020_NCL:
-        case AVCOL_SPC_BT2020_CL: src_space = SWS_CS_BT2020; break;
-        default: src_space = f->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601; break;
+            case AVCOL_SPC_BT709: src_space = SWS_CS_ITU709; break;
+            case AVCOL_SPC_BT470BG:
+            case AVCOL_SPC_SMPTE170M: src_space = SWS_CS_ITU601; break;
+            case AVCOL_SPC_BT2020_NCL:
+            case AVCOL_SPC_BT2020_CL: src_space = SWS_CS_BT2020; break;
+            default: src_space = f->height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601; break;
         }
         sws_setColorspaceDetails(m_ctx.get(), sws_getCoefficients(src_space), full ? 1 : 0,
                                  sws_getCoefficients(SWS_CS_ITU709), 0, 0, 1 << 16, 1 << 16);
-        Image img(f->width, f->height, alpha);
+        Image img(w, h, alpha);
         std::uint8_t* dst[4] = {img.plane(0), img.plane(1), img.plane(2), alpha ? img.plane(3) : nullptr};
         int strides[4] = {img.stride(0), img.stride(1), img.stride(2), alpha ? img.stride(3) : 0};
-        int ret = sws_scale(m_ctx.get(), f->data, f->linesize, 0, f->height, dst, strides);
+        int ret = sws_scale(m_ctx.get(), data, f->linesize, 0, ph, dst, strides);
         if (ret <= 0)
-            throw Error(ErrorCode::decode, "decode", "\"" + path + "\": picture conversion failed").with_file(path);
-        return rotation ? rotate_quarter(img, rotation) : std::move(img);
+            throw Error(ErrorCode::decode, "decode", "\"" + path + "\": picture conversion failed")
+                .with_file(path);
+        return img;
     }
 
 private:
@@ -277,10 +358,13 @@ struct DecoderPool::Source {
     // (slow motion, a comp shown twice) convert it once.
     const AVFrame* last_frame = nullptr;
     std::int64_t last_pts = -1;
+    Rect last_part;
+    int last_w = 0, last_h = 0;
     std::shared_ptr<const Image> last_picture;
 };
 
-DecoderPool::DecoderPool(std::map<std::string, MediaInfo> sources, int threads) : m_threads(std::max(1, threads))
+DecoderPool::DecoderPool(std::map<std::string, MediaInfo> sources, int threads)
+    : m_threads(std::max(1, threads))
 {
     for (auto& [id, info] : sources) {
         auto s = std::make_unique<Source>();
@@ -291,12 +375,33 @@ DecoderPool::DecoderPool(std::map<std::string, MediaInfo> sources, int threads) 
 
 DecoderPool::~DecoderPool() = default;
 
+bool DecoderPool::has_picture(const std::string& media) const
+{
+    auto it = m_sources.find(media);
+    return it != m_sources.end() && it->second->info.video.has_value();
+}
+
+std::pair<int, int> DecoderPool::size(const std::string& media) const
+{
+    auto it = m_sources.find(media);
+    if (it == m_sources.end() || !it->second->info.video)
+        throw Error(ErrorCode::internal, "decode", "media \"" + media + "\" has no picture");
+    return {it->second->info.video->display_width, it->second->info.video->display_height};
+}
+
 std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, const Rational& source_time,
                                                   std::int64_t tick)
 {
+    return picture(media, source_time, tick, Rect{}, 0, 0);
+}
+
+std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, const Rational& source_time,
+                                                  std::int64_t tick, const Rect& part, int w, int h)
+{
     auto started = std::chrono::steady_clock::now();
     auto account = [&] {
-        m_counters.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        m_counters.seconds +=
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     };
     auto it = m_sources.find(media);
     if (it == m_sources.end() || !it->second->info.video)
@@ -344,13 +449,18 @@ std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, cons
     chosen->last_tick = tick;
     const AVFrame* f = chosen->frame_at(source_time);
     std::int64_t pts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
-    if (src.last_picture && src.last_frame == f && src.last_pts == pts) {
+    if (src.last_picture && src.last_frame == f && src.last_pts == pts && src.last_part == part &&
+        src.last_w == w && src.last_h == h) {
         account();
         return src.last_picture;
     }
-    src.last_picture = std::make_shared<const Image>(src.converter.convert(f, rotation, src.info.path));
+    src.last_picture =
+        std::make_shared<const Image>(src.converter.convert(f, rotation, src.info.path, part, w, h));
     src.last_frame = f;
     src.last_pts = pts;
+    src.last_part = part;
+    src.last_w = w;
+    src.last_h = h;
     ++m_counters.pictures_converted;
     account();
     return src.last_picture;

@@ -51,6 +51,15 @@ public:
     /// time. Throws Error(decode) naming the file if decoding fails.
     std::shared_ptr<const Image> picture(const std::string& media, const Rational& source_time,
                                          std::int64_t tick);
+    /// The same picture, only its `part` (in upright source pixels) scaled to w x h in the
+    /// same conversion pass (swscale, bicubic): the compositor asks for exactly the pixels
+    /// it draws, so the common cases need no second resampling.
+    std::shared_ptr<const Image> picture(const std::string& media, const Rational& source_time,
+                                         std::int64_t tick, const Rect& part, int w, int h);
+    /// Whether a source has a picture at all (an audio file on a video track has none).
+    bool has_picture(const std::string& media) const;
+    /// Upright picture size of a source (rotation applied).
+    std::pair<int, int> size(const std::string& media) const;
 
     const DecodeCounters& counters() const noexcept { return m_counters; }
 

@@ -40,7 +40,8 @@ EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
     EncoderSettings s;
     const VideoSettings& v = tl.output.video;
     s.codec = o.codec.value_or(v.codec);
-    s.preset = o.preset.value_or(s.codec == v.codec ? v.preset : (s.codec == "h264" || s.codec == "hevc" ? "veryfast" : ""));
+    s.preset = o.preset.value_or(
+        s.codec == v.codec ? v.preset : (s.codec == "h264" || s.codec == "hevc" ? "veryfast" : ""));
     if (o.bitrate) {
         s.bitrate = o.bitrate;
     } else if (o.crf) {
@@ -60,7 +61,9 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
                              const RenderOptions& options)
 {
     auto started = std::chrono::steady_clock::now();
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+    auto elapsed = [&] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    };
     RenderResult result;
     std::int64_t total = time_to_frame(tl.root.duration, tl.output.fps);
     FrameRange range = options.range.value_or(FrameRange{0, total});
@@ -76,7 +79,8 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
     std::size_t frame_bytes = std::size_t(tl.output.width) * std::size_t(tl.output.height) * 3 / 2;
     // Half the budget for the frame cache; frames in flight from a quarter of it.
     result.cache_budget = result.memory_budget / 2;
-    result.tokens = int(std::clamp<std::size_t>(result.memory_budget / 4 / std::max<std::size_t>(frame_bytes, 1), 2, 8));
+    result.tokens =
+        int(std::clamp<std::size_t>(result.memory_budget / 4 / std::max<std::size_t>(frame_bytes, 1), 2, 8));
 
     EncoderSettings settings = encoder_settings(tl, options);
     settings.threads = result.threads;
@@ -93,19 +97,19 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
     arena.execute([&] {
         tbb::parallel_pipeline(
             std::size_t(result.tokens),
-            tbb::make_filter<void, std::shared_ptr<Image>>(
+            tbb::make_filter<void, std::shared_ptr<const Image>>(
                 tbb::filter_mode::serial_in_order,
-                [&](tbb::flow_control& fc) -> std::shared_ptr<Image> {
+                [&](tbb::flow_control& fc) -> std::shared_ptr<const Image> {
                     if (next >= range.end || (options.cancel && options.cancel->load())) {
                         cancelled = next < range.end;
                         fc.stop();
                         return nullptr;
                     }
-                    return std::make_shared<Image>(compositor.render(next++));
+                    return compositor.render(next++);
                 }) &
-                tbb::make_filter<std::shared_ptr<Image>, void>(
-                    tbb::filter_mode::serial_in_order, [&](const std::shared_ptr<Image>& picture) {
-                        writer.write(*picture);
+                tbb::make_filter<std::shared_ptr<const Image>, void>(
+                    tbb::filter_mode::serial_in_order, [&](const std::shared_ptr<const Image>& picture) {
+                        writer.write(picture);
                         ++done;
                         double now = elapsed();
                         if (options.progress && (now - last_report >= 0.25 || done == range.size())) {
@@ -115,8 +119,9 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
                     }));
     });
     if (cancelled)
-        throw Error(ErrorCode::interrupted, "render", "interrupted after " + std::to_string(done) + " of " +
-                                                          std::to_string(range.size()) + " frames; nothing was written",
+        throw Error(ErrorCode::interrupted, "render",
+                    "interrupted after " + std::to_string(done) + " of " + std::to_string(range.size()) +
+                        " frames; nothing was written",
                     "run the command again to render from the start");
     writer.finish(options.overwrite);
 

@@ -36,7 +36,7 @@ struct RenderOptions {
     std::optional<std::int64_t> bitrate;
     std::optional<int> gop;
     std::function<void(const RenderProgress&)> progress;  ///< called from the encode stage
-    const std::atomic<bool>* cancel = nullptr;             ///< set (e.g. by SIGINT) to stop
+    const std::atomic<bool>* cancel = nullptr;            ///< set (e.g. by SIGINT) to stop
 };
 
 struct RenderResult {

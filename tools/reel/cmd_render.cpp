@@ -7,10 +7,10 @@
 #include "timeline/parse.h"
 #include "util/error.h"
 
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <unistd.h>
 
 namespace reel::cli {
 namespace {
@@ -40,15 +40,20 @@ std::size_t parse_size(const std::string& text)
     }
     std::string unit = text.substr(pos);
     double k = 1;
-    if (unit == "K" || unit == "k" || unit == "KiB") k = 1024;
-    else if (unit == "M" || unit == "m" || unit == "MiB") k = 1024.0 * 1024;
-    else if (unit == "G" || unit == "g" || unit == "GiB") k = 1024.0 * 1024 * 1024;
-    else if (!unit.empty()) pos = 0;
+    if (unit == "K" || unit == "k" || unit == "KiB")
+        k = 1024;
+    else if (unit == "M" || unit == "m" || unit == "MiB")
+        k = 1024.0 * 1024;
+    else if (unit == "G" || unit == "g" || unit == "GiB")
+        k = 1024.0 * 1024 * 1024;
+    else if (!unit.empty())
+        pos = 0;
     if (pos == 0 || v <= 0)
         throw Error(ErrorCode::usage, "cli", "--memory-budget \"" + text + "\" is not a size",
                     "write bytes or a number with K, M or G, e.g. 512M");
     if (v * k < 64.0 * 1024 * 1024)
-        throw Error(ErrorCode::usage, "cli", "--memory-budget " + text + " is too small; reel needs at least 64M");
+        throw Error(ErrorCode::usage, "cli",
+                    "--memory-budget " + text + " is too small; reel needs at least 64M");
     return std::size_t(v * k);
 }
 
@@ -72,9 +77,11 @@ FrameRange parse_range(const std::string& text, const Rational& fps)
 void register_render(CLI::App& app)
 {
     static RenderCommand opts;
-    CLI::App* cmd = app.add_subcommand("render", "Render a timeline to a video file (picture; audio comes later)");
+    CLI::App* cmd =
+        app.add_subcommand("render", "Render a timeline to a video file (picture; audio comes later)");
     cmd->add_option("project", opts.project, "Timeline file (.json)")->required()->option_text("PROJECT");
-    cmd->add_option("-o,--output", opts.common.output, "Output video file: .mp4 (default), .mov, .mkv or .webm")
+    cmd->add_option("-o,--output", opts.common.output,
+                    "Output video file: .mp4 (default), .mov, .mkv or .webm")
         ->required()
         ->option_text("FILE");
     cmd->add_flag("-y,--overwrite", opts.common.overwrite, "Replace an existing output file");
@@ -83,7 +90,8 @@ void register_render(CLI::App& app)
     cmd->add_option("--codec", opts.codec, "Video codec, overriding output.video.codec: h264, hevc, av1, vp9")
         ->check(CLI::IsMember({"h264", "hevc", "av1", "vp9"}))
         ->option_text("NAME");
-    cmd->add_option("--preset", opts.preset, "Encoder preset, overriding output.video.preset")->option_text("NAME");
+    cmd->add_option("--preset", opts.preset, "Encoder preset, overriding output.video.preset")
+        ->option_text("NAME");
     cmd->add_option("--crf", opts.crf, "Constant quality, overriding output.video.crf")
         ->check(CLI::Range(0.0, 63.0))
         ->option_text("N");
@@ -96,10 +104,12 @@ void register_render(CLI::App& app)
     cmd->add_option("--threads", opts.threads, "Worker threads (default: all cores)")
         ->check(CLI::Range(1, 256))
         ->option_text("N");
-    cmd->add_option("--memory-budget", opts.memory_budget,
-                    "Memory for frame cache and frames in flight, e.g. 512M (default: a quarter of available memory)")
+    cmd->add_option(
+           "--memory-budget", opts.memory_budget,
+           "Memory for frame cache and frames in flight, e.g. 512M (default: a quarter of available memory)")
         ->option_text("SIZE");
-    cmd->add_option("--progress", opts.progress, "Progress on stderr: auto (a bar on a terminal), bar, json, none")
+    cmd->add_option("--progress", opts.progress,
+                    "Progress on stderr: auto (a bar on a terminal), bar, json, none")
         ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
         ->option_text("MODE");
     add_log_flags(*cmd, opts.common);
@@ -112,8 +122,10 @@ void register_render(CLI::App& app)
         if (!opts.common.overwrite && std::filesystem::exists(opts.common.output, ec))
             throw Error(ErrorCode::usage, "cli", "\"" + opts.common.output + "\" already exists",
                         "pass -y to overwrite it");
-        if (std::filesystem::exists(opts.common.output, ec) && std::filesystem::equivalent(opts.common.output, opts.project, ec))
-            throw Error(ErrorCode::usage, "cli", "-o names the project file itself", "choose another output file");
+        if (std::filesystem::exists(opts.common.output, ec) &&
+            std::filesystem::equivalent(opts.common.output, opts.project, ec))
+            throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
+                        "choose another output file");
         Stopwatch stage;
         Timeline tl = load_timeline(opts.project);
         SourceTable sources = probe_sources(tl);
@@ -138,15 +150,17 @@ void register_render(CLI::App& app)
         ro.progress = [mode](const RenderProgress& p) {
             double fps = p.elapsed > 0 ? p.done / p.elapsed : 0;
             if (mode == "json") {
-                nlohmann::json line = {{"frame", p.done}, {"frames", p.total}, {"elapsed_seconds", p.elapsed}, {"fps", fps}};
+                nlohmann::json line = {
+                    {"frame", p.done}, {"frames", p.total}, {"elapsed_seconds", p.elapsed}, {"fps", fps}};
                 std::cerr << line.dump() << "\n" << std::flush;
             } else if (mode == "bar") {
                 int width = 30;
                 int filled = p.total ? int(width * p.done / p.total) : width;
                 double eta = fps > 0 ? (p.total - p.done) / fps : 0;
-                std::fprintf(stderr, "\r[%s%s] %lld/%lld frames %.1f fps eta %.0f s ", std::string(std::size_t(filled), '#').c_str(),
-                             std::string(std::size_t(width - filled), '.').c_str(), static_cast<long long>(p.done),
-                             static_cast<long long>(p.total), fps, eta);
+                std::fprintf(stderr, "\r[%s%s] %lld/%lld frames %.1f fps eta %.0f s ",
+                             std::string(std::size_t(filled), '#').c_str(),
+                             std::string(std::size_t(width - filled), '.').c_str(),
+                             static_cast<long long>(p.done), static_cast<long long>(p.total), fps, eta);
                 if (p.done == p.total) std::fputc('\n', stderr);
                 std::fflush(stderr);
             }
@@ -160,7 +174,8 @@ void register_render(CLI::App& app)
             std::cerr << "reel render: " << r.frames << " frames in " << wall << " s ("
                       << (wall > 0 ? r.frames / wall : 0) << " fps) -> " << opts.common.output << "\n";
         if (has_audio && !opts.common.quiet)
-            std::cerr << "reel render: warning: audio is not rendered by this build yet; the output has no sound\n";
+            std::cerr
+                << "reel render: warning: audio is not rendered by this build yet; the output has no sound\n";
         nlohmann::json stats = stats_document("render");
         double seconds = r.duration.to_double();
         stats["output"] = opts.common.output;

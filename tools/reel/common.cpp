@@ -55,6 +55,7 @@ void emit_stats(const CommonOptions& opts, const nlohmann::json& doc)
         write_file_atomic(opts.stats, text, Overwrite::replace);
     } catch (const Error& e) {
         std::cerr << "reel: error: cannot write stats: " << e.describe() << "\n";
+        if (exit_code() == 0) exit_code() = exit_status(ErrorCode::io);
     }
 }
 
@@ -70,9 +71,9 @@ void set_runner(CLI::App& cmd, const std::string& name, CommonOptions& opts, Run
                 doc["ok"] = true;
                 doc["wall_seconds"] = watch.seconds();
                 doc["peak_rss_bytes"] = peak_rss_bytes();
+                exit_code() = 0;
                 emit_stats(opts, doc);
             }
-            exit_code() = 0;
         } catch (const Error& e) {
             std::cerr << "reel " << name << ": error: " << e.describe() << "\n";
             for (const auto& more : e.more())
@@ -84,8 +85,8 @@ void set_runner(CLI::App& cmd, const std::string& name, CommonOptions& opts, Run
             doc["wall_seconds"] = watch.seconds();
             doc["peak_rss_bytes"] = peak_rss_bytes();
             doc["error"] = error_to_json(e);
-            emit_stats(opts, doc);
             exit_code() = exit_status(e.code());
+            emit_stats(opts, doc);
         }
     });
 }

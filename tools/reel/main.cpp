@@ -6,6 +6,7 @@
 #include "util/error.h"
 
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 
 namespace {
@@ -31,6 +32,7 @@ int main(int argc, char** argv)
     cli::register_render(app);
     cli::register_pending(app);
     ff::set_log_level(AV_LOG_QUIET);
+    setenv("SVT_LOG", "1", 0);  // SVT-AV1: errors only, no banner
     // SIGINT/SIGTERM ask running work to stop cleanly (temporary files removed); a second
     // signal ends the process at once. SIGXFSZ is ignored so that a file-size limit shows
     // up as a write error with a message instead of killing reel.
