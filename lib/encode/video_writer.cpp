@@ -10,10 +10,13 @@ extern "C" {
 
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 
 namespace reel {
@@ -87,6 +90,26 @@ struct VideoWriter::Impl {
     std::int64_t next_pts = 0;
     bool finished = false;
     bool direct = false;  ///< writing straight to a device or pipe
+    // Audio: encoded up front, written interleaved with the video by timestamp.
+    std::optional<AudioTrackSettings> audio;
+    ff::CodecContextPtr audio_codec;
+    AVStream* audio_stream = nullptr;
+    std::deque<ff::PacketPtr> audio_packets;
+
+    /// Writes the queued audio packets that belong before `limit` (in `limit_tb`), or all.
+    void write_audio_until(const AVPacket* video, std::int64_t& audio_bytes)
+    {
+        while (!audio_packets.empty()) {
+            AVPacket* a = audio_packets.front().get();
+            if (video && av_compare_ts(a->dts, audio_stream->time_base, video->dts, stream->time_base) > 0)
+                return;
+            audio_bytes += a->size;
+            int ret = av_interleaved_write_frame(out.get(), a);
+            if (ret < 0) fail_io(ret, "cannot write");
+            audio_packets.pop_front();
+        }
+    }
+    std::int64_t* audio_bytes_out = nullptr;
 
     void fail_io(int ret, const char* what)
     {
@@ -105,14 +128,18 @@ struct VideoWriter::Impl {
             ff::check(ret, "cannot encode", path, int(ErrorCode::encode));
             av_packet_rescale_ts(packet.get(), codec->time_base, stream->time_base);
             packet->stream_index = stream->index;
+            if (audio_bytes_out) write_audio_until(packet.get(), *audio_bytes_out);
             ret = av_interleaved_write_frame(out.get(), packet.get());
             if (ret < 0) fail_io(ret, "cannot write");
         }
     }
 };
 
-VideoWriter::VideoWriter(const std::string& path, const EncoderSettings& s) : m_impl(std::make_unique<Impl>())
+VideoWriter::VideoWriter(const std::string& path, const EncoderSettings& s,
+                         std::optional<AudioTrackSettings> audio)
+    : m_impl(std::make_unique<Impl>())
 {
+    m_impl->audio = std::move(audio);
     // Whatever fails while setting up, no temporary file may stay behind.
     try {
         open(path, s);
@@ -218,6 +245,7 @@ void VideoWriter::open(const std::string& path, const EncoderSettings& s)
               int(ErrorCode::encode));
     m.stream->time_base = c->time_base;
     m.stream->avg_frame_rate = c->framerate;
+    if (m.audio) open_audio(container);
     int ret = avio_open(&m.out->pb, target.c_str(), AVIO_FLAG_WRITE);
     if (ret < 0) m.fail_io(ret, "cannot open for writing");
     AVDictionary* mux = nullptr;
@@ -275,6 +303,112 @@ void VideoWriter::write(std::shared_ptr<const Image> picture)
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 }
 
+void VideoWriter::open_audio(const std::string& container)
+{
+    Impl& m = *m_impl;
+    AudioTrackSettings& a = *m.audio;
+    if (a.codec.empty()) a.codec = container == "webm" ? "opus" : "aac";
+    if (container == "webm" && a.codec != "opus")
+        throw Error(ErrorCode::usage, "encode", "WebM holds Opus audio, not " + a.codec,
+                    "use --audio-codec opus");
+    if (container != "webm" && container != "matroska" && a.codec == "opus" && container != "mp4")
+        throw Error(ErrorCode::usage, "encode", container + " cannot hold Opus audio",
+                    "use AAC, or a .webm/.mkv output");
+    const char* name = a.codec == "opus" ? "libopus" : "aac";
+    const AVCodec* codec = avcodec_find_encoder_by_name(name);
+    if (!codec)
+        throw Error(ErrorCode::encode, "encode",
+                    std::string("audio encoder ") + name + " is not available in this FFmpeg");
+    if (a.codec == "opus" && a.sample_rate != 48000)
+        throw Error(ErrorCode::usage, "encode",
+                    "Opus needs a 48000 Hz output, not " + std::to_string(a.sample_rate),
+                    "set output.audio.sample_rate to 48000");
+    m.audio_codec.reset(avcodec_alloc_context3(codec));
+    if (!m.audio_codec) throw std::bad_alloc();
+    AVCodecContext* c = m.audio_codec.get();
+    c->sample_rate = a.sample_rate;
+    av_channel_layout_default(&c->ch_layout, a.channels);
+    c->sample_fmt = codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+    if (codec->sample_fmts)
+        for (const AVSampleFormat* f = codec->sample_fmts; *f != AV_SAMPLE_FMT_NONE; ++f)
+            if (*f == AV_SAMPLE_FMT_FLTP || *f == AV_SAMPLE_FMT_FLT) {
+                c->sample_fmt = *f;
+                break;
+            }
+    c->bit_rate = a.bitrate > 0 ? a.bitrate : (a.channels == 1 ? 96000 : a.channels == 2 ? 160000 : 384000);
+    c->time_base = AVRational{1, a.sample_rate};
+    if (m.out->oformat->flags & AVFMT_GLOBALHEADER) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    ff::check(avcodec_open2(c, codec, nullptr), "cannot open the audio encoder for", m.path,
+              int(ErrorCode::encode));
+    m.audio_stream = avformat_new_stream(m.out.get(), nullptr);
+    if (!m.audio_stream) throw std::bad_alloc();
+    ff::check(avcodec_parameters_from_context(m.audio_stream->codecpar, c),
+              "cannot configure the audio stream of", m.path, int(ErrorCode::encode));
+    m.audio_stream->time_base = c->time_base;
+    m_stats.audio_encoder = name;
+    m.audio_bytes_out = &m_stats.audio_bytes;
+}
+
+void VideoWriter::write_audio(const std::vector<float>& interleaved)
+{
+    Impl& m = *m_impl;
+    if (!m.audio_codec) throw Error(ErrorCode::internal, "encode", "write_audio without an audio track");
+    auto started = std::chrono::steady_clock::now();
+    AVCodecContext* c = m.audio_codec.get();
+    int channels = c->ch_layout.nb_channels;
+    std::int64_t total = std::int64_t(interleaved.size()) / channels;
+    int frame_size = c->frame_size > 0 ? c->frame_size : 1024;
+    ff::PacketPtr pkt = ff::make_packet();
+    auto receive = [&] {
+        while (true) {
+            int ret = avcodec_receive_packet(c, pkt.get());
+            if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
+            ff::check(ret, "cannot encode the audio of", m.path, int(ErrorCode::encode));
+            av_packet_rescale_ts(pkt.get(), c->time_base, m.audio_stream->time_base);
+            pkt->stream_index = m.audio_stream->index;
+            ff::PacketPtr copy = ff::make_packet();
+            av_packet_move_ref(copy.get(), pkt.get());
+            m.audio_packets.push_back(std::move(copy));
+        }
+    };
+    for (std::int64_t pos = 0; pos < total; pos += frame_size) {
+        int n = int(std::min<std::int64_t>(frame_size, total - pos));
+        ff::FramePtr frame = ff::make_frame();
+        frame->format = c->sample_fmt;
+        frame->nb_samples = n;
+        frame->sample_rate = c->sample_rate;
+        ff::check(av_channel_layout_copy(&frame->ch_layout, &c->ch_layout), "cannot set up audio for", m.path,
+                  int(ErrorCode::encode));
+        ff::check(av_frame_get_buffer(frame.get(), 0), "cannot allocate audio for", m.path,
+                  int(ErrorCode::encode));
+        const float* src = interleaved.data() + pos * channels;
+        if (c->sample_fmt == AV_SAMPLE_FMT_FLTP) {
+            for (int ch = 0; ch < channels; ++ch) {
+                float* dst = reinterpret_cast<float*>(frame->data[ch]);
+                for (int i = 0; i < n; ++i) dst[i] = std::clamp(src[i * channels + ch], -1.0f, 1.0f);
+            }
+        } else if (c->sample_fmt == AV_SAMPLE_FMT_FLT) {
+            float* dst = reinterpret_cast<float*>(frame->data[0]);
+            for (int i = 0; i < n * channels; ++i) dst[i] = std::clamp(src[i], -1.0f, 1.0f);
+        } else if (c->sample_fmt == AV_SAMPLE_FMT_S16) {
+            auto* dst = reinterpret_cast<std::int16_t*>(frame->data[0]);
+            for (int i = 0; i < n * channels; ++i)
+                dst[i] = std::int16_t(std::lround(std::clamp(src[i], -1.0f, 1.0f) * 32767));
+        } else {
+            throw Error(ErrorCode::encode, "encode", "unsupported audio sample format for the encoder");
+        }
+        frame->pts = pos;
+        ff::check(avcodec_send_frame(c, frame.get()), "cannot encode the audio of", m.path,
+                  int(ErrorCode::encode));
+        receive();
+    }
+    ff::check(avcodec_send_frame(c, nullptr), "cannot flush the audio encoder of", m.path,
+              int(ErrorCode::encode));
+    receive();
+    m_stats.encode_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
 void VideoWriter::finish(bool overwrite)
 {
     auto started = std::chrono::steady_clock::now();
@@ -282,6 +416,7 @@ void VideoWriter::finish(bool overwrite)
     ff::check(avcodec_send_frame(m.codec.get(), nullptr), "cannot flush the encoder of", m.path,
               int(ErrorCode::encode));
     m.drain();
+    if (m.audio_bytes_out) m.write_audio_until(nullptr, *m.audio_bytes_out);
     int ret = av_write_trailer(m.out.get());
     if (ret < 0) m.fail_io(ret, "cannot finish");
     if (m.out->pb && m.out->pb->error < 0) m.fail_io(m.out->pb->error, "cannot write");

@@ -9,7 +9,9 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -95,6 +97,10 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
     std::int64_t done = 0;
     double last_report = -1;
     bool cancelled = false;
+    // Exceptions never cross the TBB pipeline (frames in flight would leak when TBB
+    // cancels it): a failing stage records its error and the input stage stops.
+    std::exception_ptr failure;
+    std::atomic<bool> failed{false};
     tbb::task_arena arena(result.threads);
     arena.execute([&] {
         tbb::parallel_pipeline(
@@ -102,16 +108,30 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
             tbb::make_filter<void, std::shared_ptr<const Image>>(
                 tbb::filter_mode::serial_in_order,
                 [&](tbb::flow_control& fc) -> std::shared_ptr<const Image> {
-                    if (next >= range.end || (options.cancel && options.cancel->load())) {
-                        cancelled = next < range.end;
+                    if (failed || next >= range.end || (options.cancel && options.cancel->load())) {
+                        cancelled = !failed && next < range.end;
                         fc.stop();
                         return nullptr;
                     }
-                    return compositor.render(next++);
+                    try {
+                        return compositor.render(next++);
+                    } catch (...) {
+                        failure = std::current_exception();
+                        failed = true;
+                        fc.stop();
+                        return nullptr;
+                    }
                 }) &
                 tbb::make_filter<std::shared_ptr<const Image>, void>(
                     tbb::filter_mode::serial_in_order, [&](const std::shared_ptr<const Image>& picture) {
-                        writer.write(picture);
+                        if (failed || !picture) return;
+                        try {
+                            writer.write(picture);
+                        } catch (...) {
+                            failure = std::current_exception();
+                            failed = true;
+                            return;
+                        }
                         ++done;
                         double now = elapsed();
                         if (options.progress && (now - last_report >= 0.25 || done == range.size())) {
@@ -120,6 +140,7 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
                         }
                     }));
     });
+    if (failure) std::rethrow_exception(failure);
     if (cancelled)
         throw Error(ErrorCode::interrupted, "render",
                     "interrupted after " + std::to_string(done) + " of " + std::to_string(range.size()) +
