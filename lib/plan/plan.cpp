@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -141,6 +142,24 @@ SourceTable probe_sources(const Timeline& tl)
         throw first;
     }
     return table;
+}
+
+Project open_project(const std::filesystem::path& file)
+{
+    Project p;
+    auto started = std::chrono::steady_clock::now();
+    auto lap = [&] {
+        auto now = std::chrono::steady_clock::now();
+        double s = std::chrono::duration<double>(now - started).count();
+        started = now;
+        return s;
+    };
+    p.timeline = load_timeline(file);
+    p.parse_seconds = lap();
+    p.sources = probe_sources(p.timeline);
+    resolve_timeline(p.timeline, source_facts(p.sources));
+    p.probe_seconds = lap();
+    return p;
 }
 
 SourceFactsMap source_facts(const SourceTable& sources)

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -23,6 +24,17 @@ SourceTable probe_sources(const Timeline& timeline);
 
 /// The facts the timeline model needs from probe results.
 SourceFactsMap source_facts(const SourceTable& sources);
+
+/// A timeline read, validated, its sources probed and the two resolved together: what
+/// every command that works on a project starts from.
+struct Project {
+    Timeline timeline;
+    SourceTable sources;
+    double parse_seconds = 0, probe_seconds = 0;
+};
+
+/// load_timeline + probe_sources + resolve_timeline. Throws the first failing step's Error.
+Project open_project(const std::filesystem::path& file);
 
 struct PlanOptions {
     Rational max_segment_seconds{5};  ///< longest segment; structural cuts come first

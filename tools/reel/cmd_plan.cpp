@@ -44,14 +44,11 @@ void register_plan(CLI::App& app)
         if (!opts.common.output.empty() && opts.common.output != "-" && opts.common.output == opts.project)
             throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
                         "choose another output file");
+        Project project = open_project(opts.project);
+        const Timeline& tl = project.timeline;
+        const SourceTable& sources = project.sources;
+        double parse_seconds = project.parse_seconds, probe_seconds = project.probe_seconds;
         Stopwatch stage;
-        Timeline tl = load_timeline(opts.project);
-        double parse_seconds = stage.seconds();
-        stage = Stopwatch();
-        SourceTable sources = probe_sources(tl);
-        double probe_seconds = stage.seconds();
-        stage = Stopwatch();
-        resolve_timeline(tl, source_facts(sources));
         PlanOptions po;
         if (auto seconds = Rational::parse(std::to_string(opts.segment_seconds)))
             po.max_segment_seconds = *seconds;

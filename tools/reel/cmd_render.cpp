@@ -126,11 +126,10 @@ void register_render(CLI::App& app)
             std::filesystem::equivalent(opts.common.output, opts.project, ec))
             throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
                         "choose another output file");
-        Stopwatch stage;
-        Timeline tl = load_timeline(opts.project);
-        SourceTable sources = probe_sources(tl);
-        resolve_timeline(tl, source_facts(sources));
-        double prepare_seconds = stage.seconds();
+        Project project = open_project(opts.project);
+        const Timeline& tl = project.timeline;
+        const SourceTable& sources = project.sources;
+        double prepare_seconds = project.parse_seconds + project.probe_seconds;
 
         RenderOptions ro;
         ro.output = opts.common.output;
