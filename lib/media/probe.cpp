@@ -101,6 +101,8 @@ MediaInfo probe_media(const std::string& path)
 
     int vi = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     int ai = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    // Cover art in a music file (MP3, M4A) is a picture stream, but the file is audio.
+    if (vi >= 0 && ai >= 0 && (fmt->streams[vi]->disposition & AV_DISPOSITION_ATTACHED_PIC)) vi = -1;
     if (vi >= 0) {
         const AVStream* st = fmt->streams[vi];
         const AVCodecParameters* par = st->codecpar;

@@ -91,7 +91,31 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
     DecoderPool pool(sources, std::min(result.threads, 2));
     FrameCache cache(result.cache_budget);
     Compositor compositor(tl, pool, cache);
-    VideoWriter writer(options.output, settings);
+    // Sound: mixed and encoded for the whole range before the picture starts.
+    std::optional<AudioTrackSettings> track;
+    AudioMixResult mix;
+    if (options.audio != "none" && options.audio != "auto" && options.audio != "always")
+        throw Error(ErrorCode::usage, "render",
+                    "audio mode \"" + options.audio + "\" is not auto, always or none");
+    bool heard = options.audio != "none" && timeline_has_audio(tl, sources);
+    if (heard || options.audio == "always") {
+        AudioMixOptions ao;
+        ao.sample_rate = tl.output.audio.sample_rate;
+        ao.channels = tl.output.audio.channels;
+        ao.range =
+            TimeRange{frame_to_time(range.begin, tl.output.fps), frame_to_time(range.end, tl.output.fps)};
+        ao.tolerate_errors = options.tolerate_audio_errors;
+        mix = mix_audio(tl, sources, ao);
+        track = AudioTrackSettings{ao.sample_rate, ao.channels, options.audio_codec, 0};
+    }
+    VideoWriter writer(options.output, settings, track);
+    if (track) {
+        writer.write_audio(mix.samples);
+        result.audio = true;
+        mix.samples.clear();
+        mix.samples.shrink_to_fit();
+    }
+    result.audio_mix = std::move(mix);
 
     std::int64_t next = range.begin;
     std::int64_t done = 0;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "audio/mix.h"
 #include "cache/frame_cache.h"
 #include "compose/compositor.h"
 #include "encode/video_writer.h"
@@ -35,6 +36,10 @@ struct RenderOptions {
     std::optional<double> crf;
     std::optional<std::int64_t> bitrate;
     std::optional<int> gop;
+    /// Audio: auto (a track when anything is heard), always (silence if nothing is), none.
+    std::string audio = "auto";
+    std::string audio_codec;  ///< "aac" / "opus"; empty: by container
+    bool tolerate_audio_errors = false;
     std::function<void(const RenderProgress&)> progress;  ///< called from the encode stage
     const std::atomic<bool>* cancel = nullptr;            ///< set (e.g. by SIGINT) to stop
 };
@@ -50,6 +55,8 @@ struct RenderResult {
     std::size_t cache_budget = 0, memory_budget = 0;
     int threads = 0, tokens = 0;
     WriterStats writer;
+    bool audio = false;        ///< the output has an audio track
+    AudioMixResult audio_mix;  ///< its figures (samples released after encoding)
 };
 
 /// A default memory budget: a quarter of the available memory, between 256 MiB and 4 GiB.
@@ -59,7 +66,9 @@ std::size_t default_memory_budget();
 /// overrides applied.
 EncoderSettings encoder_settings(const Timeline& timeline, const RenderOptions& options);
 
-/// Renders a resolved timeline's picture into options.output: decode, composite and
+/// Renders a resolved timeline into options.output. Sound first: the whole range is mixed
+/// (audio/mix.h) and encoded (AAC; Opus in WebM) before the picture, so its packets can be
+/// interleaved as video is written. Then the picture: decode, composite and
 /// encode overlap in a TBB pipeline (compositing one frame while the encoder, with its own
 /// threads, works on earlier ones; frames in flight bounded by the memory budget). The
 /// output appears complete under its name or not at all. Throws Error (interrupted when

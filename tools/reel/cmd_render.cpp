@@ -26,6 +26,9 @@ struct RenderCommand {
     int threads = 0;
     std::string memory_budget;
     std::string progress = "auto";
+    std::string audio = "auto";
+    std::string audio_codec;
+    std::string audio_errors = "fail";
 };
 
 /// "512M", "2G", "1048576" -> bytes.
@@ -77,8 +80,7 @@ FrameRange parse_range(const std::string& text, const Rational& fps)
 void register_render(CLI::App& app)
 {
     static RenderCommand opts;
-    CLI::App* cmd =
-        app.add_subcommand("render", "Render a timeline to a video file (picture; audio comes later)");
+    CLI::App* cmd = app.add_subcommand("render", "Render a timeline to a video file with its sound mix");
     cmd->add_option("project", opts.project, "Timeline file (.json)")->required()->option_text("PROJECT");
     cmd->add_option("-o,--output", opts.common.output,
                     "Output video file: .mp4 (default), .mov, .mkv or .webm")
@@ -112,6 +114,19 @@ void register_render(CLI::App& app)
                     "Progress on stderr: auto (a bar on a terminal), bar, json, none")
         ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
         ->option_text("MODE");
+    cmd->add_option("--audio", opts.audio,
+                    "Audio track: auto (when anything is heard), always (silence if nothing is), none")
+        ->check(CLI::IsMember({"auto", "always", "none"}))
+        ->option_text("MODE");
+    cmd->add_option("--audio-codec", opts.audio_codec,
+                    "Audio codec: aac (default; MP4/MOV/MKV) or opus (WebM)")
+        ->check(CLI::IsMember({"aac", "opus"}))
+        ->option_text("NAME");
+    cmd->add_option(
+           "--audio-errors", opts.audio_errors,
+           "Undecodable audio in a source: fail (default) or silence (rendered silent, with a warning)")
+        ->check(CLI::IsMember({"fail", "silence"}))
+        ->option_text("MODE");
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
     set_runner(*cmd, "render", opts.common, [&]() -> nlohmann::json {
@@ -143,6 +158,9 @@ void register_render(CLI::App& app)
         ro.threads = opts.threads;
         if (!opts.memory_budget.empty()) ro.memory_budget = parse_size(opts.memory_budget);
         ro.cancel = &cancel_flag();
+        ro.audio = opts.audio;
+        ro.audio_codec = opts.audio_codec;
+        ro.tolerate_audio_errors = opts.audio_errors == "silence";
         std::string mode = opts.progress;
         if (mode == "auto") mode = isatty(STDERR_FILENO) ? "bar" : "none";
         if (opts.common.quiet) mode = "none";
@@ -164,17 +182,13 @@ void register_render(CLI::App& app)
                 std::fflush(stderr);
             }
         };
-        bool has_audio = false;
-        for (const auto& [id, info] : sources) has_audio = has_audio || info.audio.has_value();
-
         RenderResult r = render_timeline(tl, sources, ro);
         double wall = r.wall_seconds + prepare_seconds;
         if (!opts.common.quiet)
             std::cerr << "reel render: " << r.frames << " frames in " << wall << " s ("
                       << (wall > 0 ? r.frames / wall : 0) << " fps) -> " << opts.common.output << "\n";
-        if (has_audio && !opts.common.quiet)
-            std::cerr
-                << "reel render: warning: audio is not rendered by this build yet; the output has no sound\n";
+        if (!opts.common.quiet)
+            for (const auto& w : r.audio_mix.warnings) std::cerr << "reel render: warning: " << w << "\n";
         nlohmann::json stats = stats_document("render");
         double seconds = r.duration.to_double();
         stats["output"] = opts.common.output;
@@ -204,7 +218,24 @@ void register_render(CLI::App& app)
                           {"evictions", r.cache.evictions},
                           {"peak_bytes", r.cache.peak_bytes},
                           {"budget_bytes", r.cache_budget}};
-        stats["audio"] = has_audio ? "not rendered" : "none";
+        const AudioMixResult& a = r.audio_mix;
+        nlohmann::json audio = {{"track", r.audio}};
+        if (r.audio)
+            audio.update({{"encoder", r.writer.audio_encoder},
+                          {"sample_rate", a.sample_rate},
+                          {"channels", a.channels},
+                          {"frames", a.frames},
+                          {"bytes", r.writer.audio_bytes},
+                          {"items_mixed", a.items_mixed},
+                          {"samples_mixed", a.samples_mixed},
+                          {"peak", a.peak},
+                          {"peak_out", a.peak_out},
+                          {"clipped_samples", a.clipped_samples},
+                          {"decoders_opened", a.decoders_opened},
+                          {"seeks", a.seeks},
+                          {"decode_errors", a.decode_errors},
+                          {"mix_seconds", a.seconds}});
+        stats["audio"] = audio;
         return stats;
     });
 }

@@ -421,9 +421,13 @@ class ProgressAndStats(RenderTestCase):
         self.assertGreaterEqual(s["frames_in_flight"], 2)
         self.assertLessEqual(s["frames_in_flight"], 4)
         self.assertEqual(s["cache"]["budget_bytes"], s["memory_budget_bytes"] // 2)
-        # clip_a has sound, which this build does not render yet: said on stderr and in the stats.
-        self.assertEqual(s["audio"], "not rendered")
-        self.assertIn("audio is not rendered", r.err)
+        # clip_a has sound: an AAC track, as long as the picture within one AAC frame.
+        self.assertTrue(s["audio"]["track"])
+        self.assertEqual(s["audio"]["encoder"], "aac")
+        self.assertEqual(s["audio"]["frames"], 75 * 48000 // 30)
+        audio = [st for st in ffprobe(out)["streams"] if st["codec_type"] == "audio"]
+        self.assertEqual(len(audio), 1)
+        self.assertLess(abs(float(audio[0]["duration"]) - 2.5), 1024 / 48000)
         code, text = validate("stats.schema.json", stats_path)
         self.assertEqual(code, 0, text)
         # Output tagged BT.709 limited range.
@@ -438,7 +442,7 @@ class ProgressAndStats(RenderTestCase):
         out = self.dir / "out.mp4"
         self.assertEqual(s["frames"], 75)
         self.assertEqual(count_frames(out), 75)
-        self.assertEqual(s["audio"], "none")
+        self.assertEqual(s["audio"], {"track": False})
         self.assertEqual(s["memory_budget_bytes"], 64 * 1024 * 1024)
         self.assertEqual(s["cache"]["budget_bytes"], 32 * 1024 * 1024)
         self.assertEqual(s["frames_in_flight"], 4)  # 16 MiB / 115200 bytes per frame, clamped to 4
