@@ -176,7 +176,7 @@ double soft_limit(double x) noexcept
     if (std::isnan(x)) return 0;
     double m = std::fabs(x);
     if (m <= limiter_threshold) return x;
-    constexpr double room = 1.0 - limiter_threshold;
+    constexpr double room = limiter_ceiling - limiter_threshold;
     double y = limiter_threshold + room * std::tanh((m - limiter_threshold) / room);
     return x < 0 ? -y : y;
 }

@@ -39,7 +39,7 @@ struct AudioMixResult {
     double peak_out = 0;                ///< largest |x| after it
     std::int64_t clipped_samples = 0;   ///< values (frames × channels) the limiter changed
     std::int64_t items_mixed = 0;       ///< clip uses (a clip inside a comp used twice counts twice)
-    std::int64_t samples_mixed = 0;     ///< source frames read and summed, over all uses
+    std::int64_t samples_mixed = 0;     ///< frames mixed at the output rate, summed over all uses
     std::int64_t decoders_opened = 0;   ///< AudioReaders opened
     std::int64_t seeks = 0;             ///< their seeks
     std::int64_t decode_errors = 0;     ///< tolerated errors (tolerate_errors only)
@@ -49,13 +49,16 @@ struct AudioMixResult {
 };
 
 /// The soft limiter's knee: |x| <= limiter_threshold passes unchanged.
-inline constexpr double limiter_threshold = 0.9;
+inline constexpr double limiter_threshold = 0.8;
+/// Where the limiter flattens out: 0.8 + 0.0913 = 0.8913, -1 dBFS, leaving room for the
+/// AAC/Opus coding error (at a 1.0 ceiling decoded peaks reached +0.5 dBFS).
+inline constexpr double limiter_ceiling = 0.8913;
 
-/// The clip-safe stage: x unchanged for |x| <= 0.9; above, sign(x) × (0.9 + 0.1 ×
-/// tanh((|x| − 0.9) / 0.1)), which joins the identity with the same slope (no kink),
-/// rises monotonically and approaches 1.0 without reaching it (in float, very loud input
-/// rounds to exactly 1.0). So |y| <= 1 always: no wrap-around, no hard clipping below
-/// full scale. NaN becomes 0.
+/// The clip-safe stage: x unchanged for |x| <= 0.8; above, sign(x) × (0.8 + 0.0913 ×
+/// tanh((|x| − 0.8) / 0.0913)), which joins the identity with the same slope (no kink),
+/// rises monotonically and approaches the ceiling (-1 dBFS) without passing it. So |y| <
+/// 0.8913 always: no wrap-around, no hard clipping, and 1 dB left for the encoder's
+/// coding error. NaN becomes 0.
 double soft_limit(double x) noexcept;
 
 /// Mixes a resolved timeline's sound, chunk by chunk (memory: the chunk, decoders'

@@ -234,6 +234,7 @@ void register_render(CLI::App& app)
                           {"decoders_opened", a.decoders_opened},
                           {"seeks", a.seeks},
                           {"decode_errors", a.decode_errors},
+                          {"warnings", a.warnings},
                           {"mix_seconds", a.seconds}});
         stats["audio"] = audio;
         return stats;
