@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Renders the 60 s 1080p30 benchmark timeline (three clips, one crossfade, a
-# picture-in-picture; x264 veryfast crf 23) with reel and with the ffmpeg CLI (the same
+# picture-in-picture; x264 veryfast crf 23, AAC 160k stereo mix of the three clips' sound)
+# with reel and with the ffmpeg CLI (the same
 # timeline as a filter graph, same encoder settings), alternating runs in one invocation,
 # and prints wall time, peak RSS, their ratios and the SSIM of reel's output against
 # ffmpeg's. Needs: a built reel (build/tools/reel/reel), ffmpeg, GNU time (/usr/bin/time).
@@ -19,7 +20,11 @@ trap 'rm -rf "$out"' EXIT
 graph="[0:v]trim=0:30,setpts=PTS-STARTPTS[a];[1:v]trim=2:33,setpts=PTS-STARTPTS[b];\
 [a][b]xfade=transition=fade:duration=1:offset=29[main];\
 [2:v]trim=0:30,setpts=PTS-STARTPTS+10/TB,scale=480:270[pip];\
-[main][pip]overlay=1380:760:enable='between(t,10,40)':eof_action=pass,format=yuv420p[out]"
+[main][pip]overlay=1380:760:enable='between(t,10,40)':eof_action=pass,format=yuv420p[out];\
+[0:a]atrim=0:30,asetpts=PTS-STARTPTS[aa];[1:a]atrim=2:33,asetpts=PTS-STARTPTS[ab];\
+[aa][ab]acrossfade=d=1:c1=qsin:c2=qsin[am];\
+[2:a]atrim=0:30,asetpts=PTS-STARTPTS,adelay=10000:all=1[ac];\
+[am][ac]amix=inputs=2:duration=first:normalize=0[aout]"
 
 measure() {  # measure NAME COMMAND...: prints "NAME wall rss_kib"
     name=$1
@@ -32,12 +37,12 @@ i=0
 while [ "$i" -lt "$runs" ]; do
     measure reel "$reel" render bench/pipeline/pip_crossfade_1080p.json -o "$out/reel.mp4" -y -q
     measure ffmpeg ffmpeg -nostdin -v error -y -i "$media/bench_a.mp4" -i "$media/bench_b.mp4" \
-        -i "$media/bench_c.mp4" -filter_complex "$graph" -map "[out]" \
-        -c:v libx264 -preset veryfast -crf 23 -g 60 -an "$out/ffmpeg.mp4"
+        -i "$media/bench_c.mp4" -filter_complex "$graph" -map "[out]" -map "[aout]" \
+        -c:v libx264 -preset veryfast -crf 23 -g 60 -c:a aac -b:a 160k "$out/ffmpeg.mp4"
     i=$((i + 1))
 done > "$out/runs"
 
-ssim=$(ffmpeg -nostdin -i "$out/reel.mp4" -i "$out/ffmpeg.mp4" -lavfi ssim -f null - 2>&1 |
+ssim=$(ffmpeg -nostdin -i "$out/reel.mp4" -i "$out/ffmpeg.mp4" -lavfi "[0:v][1:v]ssim" -f null - 2>&1 |
     sed -n 's/.*All:\([0-9.]*\).*/\1/p' | tail -1)
 awk -v ssim="$ssim" '
     { n[$1]++; t[$1] += $2; if ($3 > m[$1]) m[$1] = $3; all[$1] = all[$1] " " $2 }

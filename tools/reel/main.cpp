@@ -5,7 +5,6 @@
 #include "ff/ff.h"
 #include "util/error.h"
 
-#include <malloc.h>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -34,10 +33,6 @@ int main(int argc, char** argv)
     cli::register_pending(app);
     ff::set_log_level(AV_LOG_QUIET);
     setenv("SVT_LOG", "1", 0);  // SVT-AV1: errors only, no banner
-    // Frames are megabytes each and made every 1/fps: keep freed ones in the heap for reuse
-    // rather than mmap/munmap'ing (and the kernel zeroing) each one (measured: ~6% of CPU).
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 128 << 20);
     // SIGINT/SIGTERM ask running work to stop cleanly (temporary files removed); a second
     // signal ends the process at once. SIGXFSZ is ignored so that a file-size limit shows
     // up as a write error with a message instead of killing reel.
