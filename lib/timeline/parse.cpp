@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "timeline/parse.h"
 
+#include "timeline/otio.h"
+
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/strings.h"
@@ -869,8 +871,9 @@ Timeline parse_timeline(std::shared_ptr<const JsonDocument> doc, const std::file
     return tl;
 }
 
-Timeline load_timeline(const std::filesystem::path& file)
+Timeline load_timeline(const std::filesystem::path& file, const std::filesystem::path& media_root)
 {
+    if (is_otio_path(file)) return load_otio(file, OtioOptions{media_root}).timeline;
     std::error_code ec;
     if (std::filesystem::is_directory(file, ec))
         throw Error(ErrorCode::io, "timeline", quote(file.string()) + " is a directory, not a timeline file")

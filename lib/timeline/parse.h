@@ -21,8 +21,10 @@ inline constexpr std::int64_t max_time_seconds = 24 * 3600;
 /// first, with the others in more(), each with its JSON pointer, line and column.
 Timeline parse_timeline(std::shared_ptr<const JsonDocument> doc, const std::filesystem::path& file);
 
-/// Reads `file` and parses it as above. Error(io) if it cannot be read.
-Timeline load_timeline(const std::filesystem::path& file);
+/// Reads `file` and parses it as above. Error(io) if it cannot be read. OpenTimelineIO
+/// files (is_otio_path: .otio, .otiod, .otioz) are mapped by load_otio() instead, with
+/// relative media paths resolved against `media_root` when it is given (timeline/otio.h).
+Timeline load_timeline(const std::filesystem::path& file, const std::filesystem::path& media_root = {});
 
 /// Completes a parsed timeline with facts about its sources: default `out` points,
 /// item ends, composition durations; then checks what needs them (`out` beyond a

@@ -3,9 +3,14 @@
 
 #include "plan/plan.h"
 #include "stats/stats.h"
+#include "timeline/otio.h"
 #include "timeline/parse.h"
+#include "timeline/serialize.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
+#include <cctype>
+#include <filesystem>
 #include <iostream>
 
 namespace reel::cli {
@@ -16,7 +21,36 @@ struct PlanCommand {
     std::string project;
     std::string format = "json";
     double segment_seconds = 5;
+    std::string dump;
+    std::string media_root;
 };
+
+bool is_absolute_path(const std::string& path)
+{
+    return std::filesystem::path(path).is_absolute() ||
+           (path.size() >= 3 && std::isalpha(static_cast<unsigned char>(path[0])) && path[1] == ':' &&
+            (path[2] == '/' || path[2] == '\\'));
+}
+
+/// Writes `timeline` as reel JSON to `file` (atomically; an existing file needs -y).
+/// Media paths that were relative to the project's folder are made relative to the
+/// dump's folder (absolute when they would have to climb out of it with ".."), so the
+/// dump works wherever it is written.
+void write_dump(const Timeline& timeline, const std::string& file, bool overwrite)
+{
+    namespace fs = std::filesystem;
+    nlohmann::json doc = to_json(timeline);
+    fs::path dir = fs::absolute(fs::path(file)).parent_path();
+    for (auto& [id, entry] : doc["media"].items()) {
+        const MediaRef& ref = timeline.media.at(id);
+        if (is_absolute_path(ref.path)) continue;
+        fs::path target = fs::absolute(ref.resolved).lexically_normal();
+        fs::path relative = target.lexically_relative(dir);
+        bool climbs = relative.empty() || *relative.begin() == "..";
+        entry["path"] = climbs ? target.string() : relative.generic_string();
+    }
+    write_file_atomic(file, doc.dump(2) + "\n", overwrite ? Overwrite::replace : Overwrite::refuse);
+}
 
 }  // namespace
 
@@ -25,7 +59,9 @@ void register_plan(CLI::App& app)
     static PlanCommand opts;
     CLI::App* cmd =
         app.add_subcommand("plan", "Parse, validate and analyse a timeline; print the plan (no pixels)");
-    cmd->add_option("project", opts.project, "Timeline file (.json)")->required()->option_text("PROJECT");
+    cmd->add_option("project", opts.project, "Timeline file (.json, or OpenTimelineIO .otio)")
+        ->required()
+        ->option_text("PROJECT");
     add_output_flags(*cmd, opts.common, "the plan");
     cmd->add_option("--format", opts.format, "Plan format: json (default) or text (a table for people)")
         ->check(CLI::IsMember({"json", "text"}))
@@ -34,6 +70,13 @@ void register_plan(CLI::App& app)
                     "Longest segment, in seconds (default 5); segments are also cut where the layers change")
         ->check(CLI::Range(0.1, 3600.0))
         ->option_text("S");
+    cmd->add_option("--dump", opts.dump,
+                    "Also write the timeline as reel JSON to FILE (an .otio converted); -y replaces FILE")
+        ->option_text("FILE");
+    cmd->add_option("--media-root", opts.media_root,
+                    "OTIO input: resolve relative media paths under DIR, and look there for missing "
+                    "absolute ones")
+        ->option_text("DIR");
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
     set_runner(*cmd, "plan", opts.common, [&]() -> nlohmann::json {
@@ -44,7 +87,41 @@ void register_plan(CLI::App& app)
         if (!opts.common.output.empty() && opts.common.output != "-" && opts.common.output == opts.project)
             throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
                         "choose another output file");
-        Project project = open_project(opts.project);
+        bool otio = is_otio_path(opts.project);
+        if (!opts.media_root.empty() && !otio)
+            throw Error(
+                ErrorCode::usage, "cli",
+                "--media-root applies to OpenTimelineIO input, but " + opts.project + " is not an .otio",
+                "media paths in a reel timeline are relative to its own folder");
+        if (!opts.dump.empty() && (opts.dump == opts.project || opts.dump == opts.common.output))
+            throw Error(ErrorCode::usage, "cli",
+                        "--dump names " + std::string(opts.dump == opts.project ? "the project file itself"
+                                                                                : "the plan's output file"),
+                        "choose another file for the reel timeline");
+        Project project;
+        std::vector<std::string> otio_warnings;
+        if (otio) {
+            // As open_project(), with the mapping's warnings kept and the dump written
+            // before probing, so that a timeline whose media are offline still converts.
+            Stopwatch step;
+            OtioTimeline read = load_otio(opts.project, OtioOptions{opts.media_root});
+            project.timeline = std::move(read.timeline);
+            otio_warnings = std::move(read.warnings);
+            project.parse_seconds = step.seconds();
+            // Said now, so that they are seen even when probing fails.
+            for (const auto& warning : otio_warnings)
+                if (!opts.common.quiet) std::cerr << "reel plan: warning: " << warning << "\n";
+            if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
+            Stopwatch probe;
+            project.sources = probe_sources(project.timeline);
+            resolve_timeline(project.timeline, source_facts(project.sources));
+            project.probe_seconds = probe.seconds();
+        } else {
+            project = open_project(opts.project);
+            if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
+        }
+        if (!opts.dump.empty() && !opts.common.quiet)
+            std::cerr << "reel plan: reel timeline -> " << opts.dump << "\n";
         const Timeline& tl = project.timeline;
         const SourceTable& sources = project.sources;
         double parse_seconds = project.parse_seconds, probe_seconds = project.probe_seconds;
@@ -53,6 +130,7 @@ void register_plan(CLI::App& app)
         if (auto seconds = Rational::parse(std::to_string(opts.segment_seconds)))
             po.max_segment_seconds = *seconds;
         Plan plan = make_plan(tl, sources, po);
+        plan.warnings.insert(plan.warnings.begin(), otio_warnings.begin(), otio_warnings.end());
         double plan_seconds = stage.seconds();
         std::string text = opts.format == "text" ? plan_to_text(plan) : plan_to_json(plan).dump(2) + "\n";
         write_output(opts.common, text);
@@ -62,8 +140,8 @@ void register_plan(CLI::App& app)
         if (opts.common.verbose > 0 && !opts.common.quiet)
             std::cerr << "reel plan: parse " << parse_seconds << " s, probe " << sources.size() << " sources "
                       << probe_seconds << " s, plan " << plan_seconds << " s\n";
-        for (const auto& warning : plan.warnings)
-            if (!opts.common.quiet) std::cerr << "reel plan: warning: " << warning << "\n";
+        for (std::size_t i = otio_warnings.size(); i < plan.warnings.size(); ++i)
+            if (!opts.common.quiet) std::cerr << "reel plan: warning: " << plan.warnings[i] << "\n";
         nlohmann::json stats = stats_document("plan");
         stats["frames"] = plan.frames;
         stats["segments"] = plan.segments.size();
