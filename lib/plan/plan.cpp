@@ -2,6 +2,7 @@
 #include "plan/plan.h"
 
 #include "timeline/evaluate.h"
+#include "timeline/otio.h"
 #include "timeline/parse.h"
 #include "timeline/serialize.h"
 #include "util/error.h"
@@ -144,7 +145,7 @@ SourceTable probe_sources(const Timeline& tl)
     return table;
 }
 
-Project open_project(const std::filesystem::path& file)
+Project open_project(const std::filesystem::path& file, const std::filesystem::path& media_root)
 {
     Project p;
     auto started = std::chrono::steady_clock::now();
@@ -154,7 +155,13 @@ Project open_project(const std::filesystem::path& file)
         started = now;
         return s;
     };
-    p.timeline = load_timeline(file);
+    if (is_otio_path(file)) {
+        OtioTimeline read = load_otio(file, OtioOptions{media_root});
+        p.timeline = std::move(read.timeline);
+        p.warnings = std::move(read.warnings);
+    } else {
+        p.timeline = load_timeline(file);
+    }
     p.parse_seconds = lap();
     p.sources = probe_sources(p.timeline);
     resolve_timeline(p.timeline, source_facts(p.sources));

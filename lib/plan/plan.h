@@ -30,11 +30,13 @@ SourceFactsMap source_facts(const SourceTable& sources);
 struct Project {
     Timeline timeline;
     SourceTable sources;
+    std::vector<std::string> warnings;  ///< from mapping an OpenTimelineIO file
     double parse_seconds = 0, probe_seconds = 0;
 };
 
-/// load_timeline + probe_sources + resolve_timeline. Throws the first failing step's Error.
-Project open_project(const std::filesystem::path& file);
+/// load_timeline (or load_otio for .otio files, relative media under `media_root` when
+/// given) + probe_sources + resolve_timeline. Throws the first failing step's Error.
+Project open_project(const std::filesystem::path& file, const std::filesystem::path& media_root = {});
 
 struct PlanOptions {
     Rational max_segment_seconds{5};  ///< longest segment; structural cuts come first

@@ -4,6 +4,7 @@
 #include "plan/plan.h"
 #include "render/render.h"
 #include "stats/stats.h"
+#include "timeline/otio.h"
 #include "timeline/parse.h"
 #include "util/error.h"
 
@@ -29,6 +30,7 @@ struct RenderCommand {
     std::string audio = "auto";
     std::string audio_codec;
     std::string audio_errors = "fail";
+    std::string media_root;
 };
 
 /// "512M", "2G", "1048576" -> bytes.
@@ -81,7 +83,13 @@ void register_render(CLI::App& app)
 {
     static RenderCommand opts;
     CLI::App* cmd = app.add_subcommand("render", "Render a timeline to a video file with its sound mix");
-    cmd->add_option("project", opts.project, "Timeline file (.json)")->required()->option_text("PROJECT");
+    cmd->add_option("project", opts.project, "Timeline file (.json, or OpenTimelineIO .otio)")
+        ->required()
+        ->option_text("PROJECT");
+    cmd->add_option(
+           "--media-root", opts.media_root,
+           "OTIO input: resolve relative media paths under DIR, and look there for missing absolute ones")
+        ->option_text("DIR");
     cmd->add_option("-o,--output", opts.common.output,
                     "Output video file: .mp4 (default), .mov, .mkv or .webm")
         ->required()
@@ -141,7 +149,15 @@ void register_render(CLI::App& app)
             std::filesystem::equivalent(opts.common.output, opts.project, ec))
             throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
                         "choose another output file");
-        Project project = open_project(opts.project);
+        if (!opts.media_root.empty() && !is_otio_path(opts.project))
+            throw Error(
+                ErrorCode::usage, "cli",
+                "--media-root applies to OpenTimelineIO input, but " + opts.project + " is not an .otio",
+                "media paths in a reel timeline are relative to its own folder");
+        Project project = open_project(opts.project, opts.media_root);
+        if (!opts.common.quiet)
+            for (const auto& warning : project.warnings)
+                std::cerr << "reel render: warning: " << warning << "\n";
         const Timeline& tl = project.timeline;
         const SourceTable& sources = project.sources;
         double prepare_seconds = project.parse_seconds + project.probe_seconds;
