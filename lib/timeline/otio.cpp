@@ -4,6 +4,8 @@
 // the OTIO semantics followed are summarised in otio-notes.md.
 #include "timeline/otio.h"
 
+#include "timeline/detail/text.h"
+
 #include "timeline/parse.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -24,10 +26,7 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t max_errors = 50;
 
-std::string quote(const std::string& s)
-{
-    return "\"" + s + "\"";
-}
+using detail::quote;
 
 std::string lower(std::string s)
 {
@@ -35,30 +34,15 @@ std::string lower(std::string s)
     return s;
 }
 
-/// Seconds for messages: up to 6 decimals, trailing zeros dropped.
+/// Seconds for messages: up to 6 decimals, trailing zeros dropped, with the unit.
 std::string secs(const Rational& r)
 {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.6f", r.to_double());
-    std::string text = buf;
-    while (text.back() == '0') text.pop_back();
-    if (text.back() == '.') text.pop_back();
-    return text + " s";
+    return detail::decimal6(r) + " s";
 }
 
 const char* type_name(const json& v)
 {
-    switch (v.type()) {
-        case json::value_t::null: return "null";
-        case json::value_t::boolean: return "a boolean";
-        case json::value_t::number_integer:
-        case json::value_t::number_unsigned:
-        case json::value_t::number_float: return "a number";
-        case json::value_t::string: return "a string";
-        case json::value_t::array: return "an array";
-        case json::value_t::object: return "an object";
-        default: return "a value of another kind";
-    }
+    return detail::json_kind(v, false);
 }
 
 /// The strings otio_json_text() leaves where the file had NaN or an infinity.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "timeline/parse.h"
 
+#include "timeline/detail/text.h"
+
 #include "timeline/otio.h"
 
 #include "util/atomic_file.h"
@@ -22,23 +24,10 @@ constexpr std::size_t max_errors = 50;
 
 const char* type_name(const json& v)
 {
-    switch (v.type()) {
-        case json::value_t::null: return "null";
-        case json::value_t::boolean: return "a boolean";
-        case json::value_t::number_integer:
-        case json::value_t::number_unsigned: return "an integer";
-        case json::value_t::number_float: return "a number";
-        case json::value_t::string: return "a string";
-        case json::value_t::array: return "an array";
-        case json::value_t::object: return "an object";
-        default: return "a value of another kind";
-    }
+    return detail::json_kind(v, true);
 }
 
-std::string quote(const std::string& s)
-{
-    return "\"" + s + "\"";
-}
+using detail::quote;
 
 std::string join(const std::vector<std::string>& words, const char* sep = ", ")
 {
@@ -59,18 +48,11 @@ std::string number_to_string(double v)
 /// with the exact fraction after them ("0.333333 (1/3)").
 std::string secs(const Rational& r)
 {
-    Rational scaled = r * Rational(1000000);
-    std::string text = format_number(r.to_double());
-    if (scaled.den() != 1) {
+    std::string text = detail::decimal6(r);
+    if ((r * Rational(1000000)).den() != 1) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.6f", r.to_double());
         text = std::string(buf) + " (" + r.to_string() + ")";
-    } else {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.6f", r.to_double());
-        text = buf;
-        while (text.back() == '0') text.pop_back();
-        if (text.back() == '.') text.pop_back();
     }
     return text;
 }
