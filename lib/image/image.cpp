@@ -77,16 +77,24 @@ Image::Image(int width, int height, std::uint8_t* const planes[3], const int str
     m_size = std::size_t(width) * std::size_t(height) * 3 / 2;
 }
 
+namespace {
+
+/// Copies plane p of `from` into `to` row by row (strides may differ).
+void copy_plane(const Image& from, Image& to, int p)
+{
+    int w = p == 1 || p == 2 ? from.chroma_width() : from.width();
+    int h = p == 1 || p == 2 ? from.chroma_height() : from.height();
+    for (int y = 0; y < h; ++y)
+        std::memcpy(to.plane(p) + std::size_t(y) * to.stride(p),
+                    from.plane(p) + std::size_t(y) * from.stride(p), std::size_t(w));
+}
+
+}  // namespace
+
 Image Image::clone() const
 {
     Image out(m_width, m_height, m_alpha);
-    for (int p = 0; p < (m_alpha ? 4 : 3); ++p) {
-        int w = p == 1 || p == 2 ? chroma_width() : m_width;
-        int h = p == 1 || p == 2 ? chroma_height() : m_height;
-        for (int y = 0; y < h; ++y)
-            std::memcpy(out.plane(p) + std::size_t(y) * out.stride(p), plane(p) + std::size_t(y) * stride(p),
-                        std::size_t(w));
-    }
+    for (int p = 0; p < (m_alpha ? 4 : 3); ++p) copy_plane(*this, out, p);
     return out;
 }
 
@@ -105,13 +113,7 @@ void Image::add_alpha()
 {
     if (m_alpha) return;
     Image grown(m_width, m_height, true);
-    for (int p = 0; p < 3; ++p) {
-        int w = p == 0 ? m_width : chroma_width();
-        int h = p == 0 ? m_height : chroma_height();
-        for (int y = 0; y < h; ++y)
-            std::memcpy(grown.plane(p) + std::size_t(y) * grown.stride(p),
-                        plane(p) + std::size_t(y) * stride(p), std::size_t(w));
-    }
+    for (int p = 0; p < 3; ++p) copy_plane(*this, grown, p);
     for (int y = 0; y < m_height; ++y)
         std::memset(grown.plane(3) + std::size_t(y) * grown.stride(3), 255, std::size_t(m_width));
     *this = std::move(grown);
