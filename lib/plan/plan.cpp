@@ -432,15 +432,21 @@ nlohmann::ordered_json plan_to_json(const Plan& plan)
     }
     j["sources"] = sources;
     ojson segments = ojson::array();
-    for (const auto& seg : plan.segments)
-        segments.push_back({{"index", seg.index},
-                            {"start_frame", seg.frames.begin},
-                            {"end_frame", seg.frames.end},
-                            {"frames", seg.frames.size()},
-                            {"start_seconds", seconds(frame_to_time(seg.frames.begin, o.fps))},
-                            {"end_seconds", seconds(frame_to_time(seg.frames.end, o.fps))},
-                            {"hash", seg.hash},
-                            {"items", seg.items}});
+    for (const auto& seg : plan.segments) {
+        ojson sj = {{"index", seg.index},
+                    {"start_frame", seg.frames.begin},
+                    {"end_frame", seg.frames.end},
+                    {"frames", seg.frames.size()},
+                    {"start_seconds", seconds(frame_to_time(seg.frames.begin, o.fps))},
+                    {"end_seconds", seconds(frame_to_time(seg.frames.end, o.fps))},
+                    {"hash", seg.hash}};
+        if (!seg.key.empty()) {
+            sj["key"] = seg.key;
+            sj["cached"] = seg.cached;
+        }
+        sj["items"] = seg.items;
+        segments.push_back(std::move(sj));
+    }
     j["segments"] = segments;
     j["estimate"] = {{"decode_frames", decode},
                      {"decode_frames_total", decode_total},
@@ -493,15 +499,18 @@ std::string plan_to_text(const Plan& plan)
         }
     }
     out << "\nsegments\n";
-    std::snprintf(buf, sizeof buf, "  %5s %9s %9s %7s  %-16s  %s\n", "index", "start", "end", "frames",
-                  "hash", "items");
+    std::snprintf(buf, sizeof buf, "  %5s %9s %9s %7s  %-16s %-6s  %s\n", "index", "start", "end", "frames",
+                  "hash", "cache", "items");
     out << buf;
     for (const auto& seg : plan.segments) {
         std::string items;
         for (const auto& i : seg.items) items += (items.empty() ? "" : ", ") + i;
-        std::snprintf(buf, sizeof buf, "  %5d %9lld %9lld %7lld  %-16s  %s\n", seg.index,
+        std::snprintf(buf, sizeof buf, "  %5d %9lld %9lld %7lld  %-16s %-6s  %s\n", seg.index,
                       static_cast<long long>(seg.frames.begin), static_cast<long long>(seg.frames.end),
                       static_cast<long long>(seg.frames.size()), seg.hash.substr(0, 16).c_str(),
+                      seg.key.empty() ? "-"
+                      : seg.cached    ? "cached"
+                                      : "dirty",
                       items.c_str());
         out << buf;
     }

@@ -66,6 +66,8 @@ struct Segment {
     FrameRange frames;
     std::string hash;                ///< SHA-256 over everything that changes its pixels
     std::vector<std::string> items;  ///< root items contributing pixels, in layer order
+    std::string key;                 ///< cache key (set by the caller; empty: not reported)
+    bool cached = false;             ///< with a key: whether the cache holds it
 };
 
 /// The analysis of a resolved timeline: what to decode, what to render, in which pieces.

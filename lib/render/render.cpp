@@ -59,6 +59,25 @@ EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
     return s;
 }
 
+std::optional<AudioTrackSettings> mix_for_render(const Timeline& tl,
+                                                 const std::map<std::string, MediaInfo>& sources,
+                                                 const RenderOptions& options, FrameRange range,
+                                                 AudioMixResult& mix)
+{
+    if (options.audio != "none" && options.audio != "auto" && options.audio != "always")
+        throw Error(ErrorCode::usage, "render",
+                    "audio mode \"" + options.audio + "\" is not auto, always or none");
+    bool heard = options.audio != "none" && timeline_has_audio(tl, sources);
+    if (!heard && options.audio != "always") return std::nullopt;
+    AudioMixOptions ao;
+    ao.sample_rate = tl.output.audio.sample_rate;
+    ao.channels = tl.output.audio.channels;
+    ao.range = TimeRange{frame_to_time(range.begin, tl.output.fps), frame_to_time(range.end, tl.output.fps)};
+    ao.tolerate_errors = options.tolerate_audio_errors;
+    mix = mix_audio(tl, sources, ao);
+    return AudioTrackSettings{ao.sample_rate, ao.channels, options.audio_codec, 0};
+}
+
 RenderResult render_timeline(const Timeline& tl, const std::map<std::string, MediaInfo>& sources,
                              const RenderOptions& options)
 {
@@ -92,22 +111,8 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
     FrameCache cache(result.cache_budget);
     Compositor compositor(tl, pool, cache);
     // Sound: mixed and encoded for the whole range before the picture starts.
-    std::optional<AudioTrackSettings> track;
     AudioMixResult mix;
-    if (options.audio != "none" && options.audio != "auto" && options.audio != "always")
-        throw Error(ErrorCode::usage, "render",
-                    "audio mode \"" + options.audio + "\" is not auto, always or none");
-    bool heard = options.audio != "none" && timeline_has_audio(tl, sources);
-    if (heard || options.audio == "always") {
-        AudioMixOptions ao;
-        ao.sample_rate = tl.output.audio.sample_rate;
-        ao.channels = tl.output.audio.channels;
-        ao.range =
-            TimeRange{frame_to_time(range.begin, tl.output.fps), frame_to_time(range.end, tl.output.fps)};
-        ao.tolerate_errors = options.tolerate_audio_errors;
-        mix = mix_audio(tl, sources, ao);
-        track = AudioTrackSettings{ao.sample_rate, ao.channels, options.audio_codec, 0};
-    }
+    std::optional<AudioTrackSettings> track = mix_for_render(tl, sources, options, range, mix);
     VideoWriter writer(options.output, settings, track);
     if (track) {
         writer.write_audio(mix.samples);

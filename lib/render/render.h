@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace reel {
 
@@ -44,6 +45,22 @@ struct RenderOptions {
     const std::atomic<bool>* cancel = nullptr;            ///< set (e.g. by SIGINT) to stop
 };
 
+enum class SegmentStatus {
+    rendered,  ///< encoded by this process
+    reused,    ///< found in the cache
+    waited,    ///< rendered meanwhile by another process sharing the cache
+};
+const char* to_string(SegmentStatus status);
+
+struct SegmentOutcome {
+    int index = 0;  ///< in the plan
+    FrameRange frames;
+    std::string key;
+    SegmentStatus status = SegmentStatus::rendered;
+    double seconds = 0;  ///< rendering (or lookup and verification) time
+    std::int64_t bytes = 0;
+};
+
 struct RenderResult {
     std::int64_t frames = 0;
     Rational duration;
@@ -57,7 +74,22 @@ struct RenderResult {
     WriterStats writer;
     bool audio = false;        ///< the output has an audio track
     AudioMixResult audio_mix;  ///< its figures (samples released after encoding)
+    // Segmented renders only:
+    bool segmented = false;
+    int segments_total = 0, segments_rendered = 0, segments_reused = 0, segments_waited = 0,
+        segments_discarded = 0, workers = 0, encoder_threads = 0;
+    std::vector<SegmentOutcome> segments;  ///< in timeline order
+    std::vector<std::string> warnings;
+    double audio_seconds = 0, composite_seconds = 0;
+    double first_byte_seconds = -1, first_fragment_seconds = -1;  ///< streaming, from the start
 };
+
+/// Mixes the sound of a range when options.audio asks for a track: the settings of that
+/// track, or nothing (and `mix` left empty).
+std::optional<AudioTrackSettings> mix_for_render(const Timeline& timeline,
+                                                 const std::map<std::string, MediaInfo>& sources,
+                                                 const RenderOptions& options, FrameRange range,
+                                                 AudioMixResult& mix);
 
 /// A default memory budget: a quarter of the available memory, between 256 MiB and 4 GiB.
 std::size_t default_memory_budget();

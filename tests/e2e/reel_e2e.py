@@ -29,9 +29,14 @@ class Result:
         return f"exit {self.code}\nstdout: {self.out[:2000]}\nstderr: {self.err[:2000]}"
 
 
-def run_reel(*args, cwd=None, timeout=300):
-    proc = subprocess.run([REEL, *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+def run_reel(*args, cwd=None, timeout=300, env=None):
+    """Runs reel. Unless `env` says otherwise, each call gets its own empty segment cache
+    (XDG_CACHE_HOME), so renders never reuse what an earlier test left."""
+    with tempfile.TemporaryDirectory(prefix="reel-xdg-") as xdg:
+        run_env = dict(os.environ, XDG_CACHE_HOME=xdg)
+        run_env.update(env or {})
+        proc = subprocess.run([REEL, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL, env=run_env)
     return Result(proc)
 
 

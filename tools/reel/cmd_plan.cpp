@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common.h"
 
+#include "cache/segment_cache.h"
 #include "plan/plan.h"
+#include "render/segments.h"
 #include "stats/stats.h"
 #include "timeline/otio.h"
 #include "timeline/parse.h"
@@ -23,6 +25,7 @@ struct PlanCommand {
     double segment_seconds = 5;
     std::string dump;
     std::string media_root;
+    std::string cache_dir;
 };
 
 bool is_absolute_path(const std::string& path)
@@ -76,6 +79,11 @@ void register_plan(CLI::App& app)
     cmd->add_option("--media-root", opts.media_root,
                     "OTIO input: resolve relative media paths under DIR, and look there for missing "
                     "absolute ones")
+        ->option_text("DIR");
+    cmd->add_option(
+           "--cache-dir", opts.cache_dir,
+           "Mark each segment cached or dirty against this segment cache (default: $XDG_CACHE_HOME/reel, "
+           "else ~/.cache/reel)")
         ->option_text("DIR");
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
@@ -131,6 +139,14 @@ void register_plan(CLI::App& app)
             po.max_segment_seconds = *seconds;
         Plan plan = make_plan(tl, sources, po);
         plan.warnings.insert(plan.warnings.begin(), otio_warnings.begin(), otio_warnings.end());
+        // Cached or dirty: the key reel render would look up, with the timeline's settings.
+        EncoderSettings settings = encoder_settings(tl, RenderOptions{});
+        std::filesystem::path cache_dir =
+            opts.cache_dir.empty() ? SegmentCache::default_dir() : std::filesystem::path(opts.cache_dir);
+        for (auto& seg : plan.segments) {
+            seg.key = segment_key(seg, settings);
+            seg.cached = SegmentCache::holds(cache_dir, seg.key);
+        }
         double plan_seconds = stage.seconds();
         std::string text = opts.format == "text" ? plan_to_text(plan) : plan_to_json(plan).dump(2) + "\n";
         write_output(opts.common, text);

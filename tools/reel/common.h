@@ -41,6 +41,8 @@ std::atomic<bool>& cancel_flag();
 
 void register_plan(CLI::App& app);
 void register_render(CLI::App& app);
+void register_segment(CLI::App& app);
+void register_composite(CLI::App& app);
 void register_pending(CLI::App& app);
 
 }  // namespace reel::cli

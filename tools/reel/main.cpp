@@ -30,6 +30,8 @@ int main(int argc, char** argv)
     app.fallthrough(false);
     cli::register_plan(app);
     cli::register_render(app);
+    cli::register_segment(app);
+    cli::register_composite(app);
     cli::register_pending(app);
     ff::set_log_level(AV_LOG_QUIET);
     setenv("SVT_LOG", "1", 0);  // SVT-AV1: errors only, no banner
@@ -39,6 +41,8 @@ int main(int argc, char** argv)
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::signal(SIGXFSZ, SIG_IGN);
+    // A reader that goes away (reel segment --stream | head) is a write error, not a kill.
+    std::signal(SIGPIPE, SIG_IGN);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "encode/composite.h"
+
+#include "util/error.h"
+
+extern "C" {
+#include <libavcodec/bsf.h>
+#include <libavutil/pixdesc.h>
+}
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace reel {
+namespace {
+
+AVRational inverse(const Rational& r)
+{
+    return AVRational{int(r.den()), int(r.num())};
+}
+
+std::string text(int v)
+{
+    return std::to_string(v);
+}
+
+std::string codec_text(AVCodecID id)
+{
+    return avcodec_get_name(id);
+}
+
+std::string profile_text(const AVCodecParameters* p)
+{
+    const char* name = avcodec_profile_name(p->codec_id, p->profile);
+    return name ? name : text(p->profile);
+}
+
+std::string format_text(int f)
+{
+    const char* name = av_get_pix_fmt_name(AVPixelFormat(f));
+    return name ? name : text(f);
+}
+
+/// The codec headers in extradata as a list of NAL units, whether the extradata is an
+/// H.264 avcC record (MP4) or Annex B start codes (an encoder's own output); other codecs'
+/// extradata whole.
+std::vector<std::string> parameter_sets(const AVCodecParameters* p)
+{
+    const std::uint8_t* d = p->extradata;
+    std::size_t n = std::size_t(std::max(p->extradata_size, 0));
+    std::vector<std::string> units;
+    if (p->codec_id == AV_CODEC_ID_H264 && n >= 7 && d[0] == 1) {
+        std::size_t pos = 5;
+        for (int kind = 0; kind < 2 && pos < n; ++kind) {
+            int count = kind == 0 ? (d[pos] & 0x1f) : d[pos];
+            ++pos;
+            for (int i = 0; i < count && pos + 2 <= n; ++i) {
+                std::size_t len = std::size_t(d[pos]) << 8 | d[pos + 1];
+                pos += 2;
+                if (pos + len > n) break;
+                units.emplace_back(reinterpret_cast<const char*>(d + pos), len);
+                pos += len;
+            }
+        }
+        return units;
+    }
+    if (p->codec_id == AV_CODEC_ID_H264 && n >= 4 && d[0] == 0 && d[1] == 0) {
+        std::size_t pos = 0, start = std::string::npos;
+        while (pos + 3 <= n) {
+            if (d[pos] == 0 && d[pos + 1] == 0 && d[pos + 2] == 1) {
+                if (start != std::string::npos) {
+                    std::size_t end = pos;
+                    while (end > start && d[end - 1] == 0) --end;
+                    units.emplace_back(reinterpret_cast<const char*>(d + start), end - start);
+                }
+                pos += 3;
+                start = pos;
+            } else {
+                ++pos;
+            }
+        }
+        if (start != std::string::npos && start < n)
+            units.emplace_back(reinterpret_cast<const char*>(d + start), n - start);
+        return units;
+    }
+    units.emplace_back(reinterpret_cast<const char*>(d), n);
+    return units;
+}
+
+}  // namespace
+
+bool same_codec_headers(const AVCodecParameters* a, const AVCodecParameters* b)
+{
+    return a->codec_id == b->codec_id && parameter_sets(a) == parameter_sets(b);
+}
+
+void EncodedInput::BsfDeleter::operator()(AVBSFContext* b) const noexcept
+{
+    av_bsf_free(&b);
+}
+
+EncodedInput::EncodedInput(const std::string& path, bool annex_b)
+    : m_path(path), m_input(ff::open_input(path))
+{
+    m_video = av_find_best_stream(m_input.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+    if (m_video < 0)
+        throw Error(ErrorCode::media, "composite", "\"" + path + "\" has no video stream").with_file(path);
+    m_audio = av_find_best_stream(m_input.get(), AVMEDIA_TYPE_AUDIO, -1, m_video, nullptr, 0);
+    if (m_audio < 0) m_audio = -1;
+    AVStream* st = m_input->streams[m_video];
+    auto rate = ff::to_rational(st->avg_frame_rate);
+    if (!rate || *rate <= Rational(0)) rate = ff::to_rational(st->r_frame_rate);
+    if (!rate || *rate <= Rational(0))
+        throw Error(ErrorCode::media, "composite", "\"" + path + "\" has no frame rate").with_file(path);
+    m_fps = *rate;
+    m_origin = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    for (unsigned i = 0; i < m_input->nb_streams; ++i)
+        if (int(i) != m_video && int(i) != m_audio) m_input->streams[i]->discard = AVDISCARD_ALL;
+    if (annex_b && st->codecpar->codec_id == AV_CODEC_ID_H264) {
+        const AVBitStreamFilter* filter = av_bsf_get_by_name("h264_mp4toannexb");
+        AVBSFContext* raw = nullptr;
+        if (!filter)
+            throw Error(ErrorCode::internal, "composite", "FFmpeg lacks the h264_mp4toannexb filter");
+        ff::check(av_bsf_alloc(filter, &raw), "cannot set up a filter for", path, int(ErrorCode::internal));
+        m_bsf.reset(raw);
+        ff::check(avcodec_parameters_copy(raw->par_in, st->codecpar), "cannot set up a filter for", path,
+                  int(ErrorCode::internal));
+        raw->time_base_in = st->time_base;
+        ff::check(av_bsf_init(raw), "cannot set up a filter for", path, int(ErrorCode::internal));
+    }
+}
+
+bool EncodedInput::next(AVPacket* packet, bool& is_video)
+{
+    while (true) {
+        int ret = av_read_frame(m_input.get(), packet);
+        if (ret == AVERROR_EOF) return false;
+        ff::check(ret, "cannot read", m_path, int(ErrorCode::media));
+        AVStream* vs = m_input->streams[m_video];
+        if (packet->stream_index == m_video) {
+            is_video = true;
+            if (m_bsf) {
+                // h264_mp4toannexb gives exactly one packet for each one it takes.
+                ff::check(av_bsf_send_packet(m_bsf.get(), packet), "cannot convert", m_path,
+                          int(ErrorCode::media));
+                ff::check(av_bsf_receive_packet(m_bsf.get(), packet), "cannot convert", m_path,
+                          int(ErrorCode::media));
+            }
+            AVRational frame_tb = inverse(m_fps);
+            auto to_frames = [&](std::int64_t t) {
+                return t == AV_NOPTS_VALUE
+                           ? t
+                           : av_rescale_q_rnd(t - m_origin, vs->time_base, frame_tb,
+                                              AVRounding(AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX));
+            };
+            packet->pts = to_frames(packet->pts);
+            packet->dts = to_frames(packet->dts);
+            packet->duration = 1;
+            return true;
+        }
+        if (packet->stream_index == m_audio) {
+            is_video = false;
+            AVStream* as = m_input->streams[m_audio];
+            AVRational sample_tb{1, as->codecpar->sample_rate};
+            std::int64_t origin = av_rescale_q(m_origin, vs->time_base, sample_tb);
+            if (packet->pts != AV_NOPTS_VALUE)
+                packet->pts = av_rescale_q(packet->pts, as->time_base, sample_tb) - origin;
+            if (packet->dts != AV_NOPTS_VALUE)
+                packet->dts = av_rescale_q(packet->dts, as->time_base, sample_tb) - origin;
+            packet->duration = av_rescale_q(packet->duration, as->time_base, sample_tb);
+            return true;
+        }
+        av_packet_unref(packet);
+    }
+}
+
+std::string incompatibility(const EncodedInput& a, const EncodedInput& b)
+{
+    auto differs = [](const std::string& what, const std::string& x, const std::string& y) {
+        return what + " differs (" + x + " vs " + y + ")";
+    };
+    const AVCodecParameters* p = a.video();
+    const AVCodecParameters* q = b.video();
+    if (p->codec_id != q->codec_id) return differs("codec", codec_text(p->codec_id), codec_text(q->codec_id));
+    if (p->profile != q->profile) return differs("profile", profile_text(p), profile_text(q));
+    if (p->width != q->width) return differs("width", text(p->width), text(q->width));
+    if (p->height != q->height) return differs("height", text(p->height), text(q->height));
+    if (p->format != q->format)
+        return differs("pixel format", format_text(p->format), format_text(q->format));
+    if (a.fps() != b.fps()) return differs("frame rate", a.fps().to_string(), b.fps().to_string());
+    if (p->level != q->level) return differs("level", text(p->level), text(q->level));
+    if (p->color_range != q->color_range)
+        return differs("colour range", av_color_range_name(p->color_range),
+                       av_color_range_name(q->color_range));
+    if (p->color_space != q->color_space)
+        return differs("colour space", av_color_space_name(p->color_space),
+                       av_color_space_name(q->color_space));
+    if (!same_codec_headers(p, q))
+        return "codec extradata (SPS/PPS) differs (" + text(p->extradata_size) + " vs " +
+               text(q->extradata_size) + " bytes): the files were encoded with different settings";
+    const AVCodecParameters* x = a.audio();
+    const AVCodecParameters* y = b.audio();
+    if (!x != !y) return differs("audio", x ? "a track" : "none", y ? "a track" : "none");
+    if (x) {
+        if (x->codec_id != y->codec_id)
+            return differs("audio codec", codec_text(x->codec_id), codec_text(y->codec_id));
+        if (x->sample_rate != y->sample_rate)
+            return differs("audio sample rate", text(x->sample_rate), text(y->sample_rate));
+        if (x->ch_layout.nb_channels != y->ch_layout.nb_channels)
+            return differs("audio channels", text(x->ch_layout.nb_channels), text(y->ch_layout.nb_channels));
+        if (x->extradata_size != y->extradata_size ||
+            !std::equal(x->extradata, x->extradata + x->extradata_size, y->extradata))
+            return "audio extradata differs";
+    }
+    return {};
+}
+
+Joiner::Joiner(Muxer& muxer, int video_stream, int audio_stream, Rational fps, int sample_rate,
+               std::int64_t first_start)
+    : m_muxer(muxer),
+      m_video(video_stream),
+      m_audio(audio_stream),
+      m_fps(fps),
+      m_rate(sample_rate),
+      m_start(first_start),
+      m_next(first_start)
+{
+}
+
+void Joiner::begin_part()
+{
+    m_start = m_next;
+}
+
+void Joiner::write_video(AVPacket* packet)
+{
+    if (packet->pts == AV_NOPTS_VALUE || packet->dts == AV_NOPTS_VALUE)
+        throw Error(ErrorCode::media, "composite", "a video packet has no timestamp");
+    packet->pts += m_start;
+    packet->dts += m_start;
+    if (packet->dts <= m_last_dts)
+        throw Error(ErrorCode::media, "composite",
+                    "video timestamps do not continue across a join (decode time " +
+                        std::to_string(packet->dts) + " after " + std::to_string(m_last_dts) + ")",
+                    "the parts were encoded with different frame delays (B-frame settings)");
+    m_last_dts = packet->dts;
+    m_next = std::max(m_next, packet->pts + 1);
+    m_muxer.write(m_video, packet);
+}
+
+void Joiner::write_audio(AVPacket* packet)
+{
+    if (m_audio < 0 || packet->dts == AV_NOPTS_VALUE) {
+        av_packet_unref(packet);
+        return;
+    }
+    std::int64_t offset = (Rational(m_start) * Rational(m_rate) / m_fps).round_half_down();
+    packet->pts += offset;
+    packet->dts += offset;
+    if (packet->dts <= m_last_audio_dts) {
+        av_packet_unref(packet);
+        return;
+    }
+    m_last_audio_dts = packet->dts;
+    m_muxer.write(m_audio, packet);
+}
+
+CompositeResult composite_files(const std::vector<std::string>& paths, const std::string& output,
+                                bool overwrite)
+{
+    if (paths.empty()) throw Error(ErrorCode::usage, "composite", "no input files to join");
+    std::vector<std::unique_ptr<EncodedInput>> inputs;
+    for (const auto& p : paths) inputs.push_back(std::make_unique<EncodedInput>(p));
+    for (std::size_t i = 1; i < inputs.size(); ++i) {
+        std::string why = incompatibility(*inputs[0], *inputs[i]);
+        if (!why.empty())
+            throw Error(
+                ErrorCode::media, "composite",
+                "cannot join \"" + paths[i] + "\" after \"" + paths[0] + "\": " + why,
+                "segments join by stream copy only when encoded with identical settings; re-render them "
+                "with the same codec, size and encoder options")
+                .with_file(paths[i]);
+    }
+    CompositeResult result;
+    const EncodedInput& first = *inputs[0];
+    Muxer muxer(output);
+    int video = muxer.add_stream(first.video(), inverse(first.fps()));
+    int audio = -1;
+    int rate = 0;
+    if (first.audio()) {
+        rate = first.audio()->sample_rate;
+        audio = muxer.add_stream(first.audio(), AVRational{1, rate});
+        result.audio = true;
+    }
+    muxer.start();
+    Joiner joiner(muxer, video, audio, first.fps(), rate);
+    ff::PacketPtr packet = ff::make_packet();
+    for (auto& input : inputs) {
+        joiner.begin_part();
+        std::int64_t before = joiner.frames();
+        bool is_video = false;
+        while (input->next(packet.get(), is_video)) {
+            if (is_video)
+                joiner.write_video(packet.get());
+            else
+                joiner.write_audio(packet.get());
+            av_packet_unref(packet.get());
+        }
+        CompositeInputInfo info;
+        info.file = input->path();
+        info.frames = joiner.frames() - before;
+        info.duration_seconds = (Rational(info.frames) / first.fps()).to_double();
+        result.inputs.push_back(info);
+    }
+    muxer.finish(overwrite);
+    result.frames = joiner.frames();
+    result.bytes = muxer.bytes();
+    return result;
+}
+
+}  // namespace reel

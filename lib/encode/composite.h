@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "encode/muxer.h"
+#include "ff/ff.h"
+#include "time/rational.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+struct AVBSFContext;
+
+namespace reel {
+
+/// An encoded file opened for joining: its video stream (and audio stream, if any) and
+/// their packets. Throws Error(media) naming the file when it cannot be read or has no
+/// video.
+class EncodedInput {
+public:
+    /// `annex_b`: hand out H.264 packets with start codes (and parameter sets before each
+    /// IDR), as an encoder does, instead of the MP4 length-prefixed form.
+    explicit EncodedInput(const std::string& path, bool annex_b = false);
+
+    const std::string& path() const noexcept { return m_path; }
+    const AVCodecParameters* video() const noexcept { return m_input->streams[m_video]->codecpar; }
+    const AVCodecParameters* audio() const noexcept
+    {
+        return m_audio >= 0 ? m_input->streams[m_audio]->codecpar : nullptr;
+    }
+    Rational fps() const noexcept { return m_fps; }
+
+    /// The next packet into `packet`; false at the end. Video timestamps come in frames
+    /// (a 1/fps time base) counted from the file's first frame, audio timestamps in
+    /// samples from the same origin. `is_video` tells which.
+    bool next(AVPacket* packet, bool& is_video);
+
+private:
+    std::string m_path;
+    ff::InputPtr m_input;
+    int m_video = -1, m_audio = -1;
+    Rational m_fps;
+    std::int64_t m_origin = AV_NOPTS_VALUE;  ///< first video pts, in the stream's time base
+    struct BsfDeleter {
+        void operator()(AVBSFContext* b) const noexcept;
+    };
+    std::unique_ptr<AVBSFContext, BsfDeleter> m_bsf;
+};
+
+/// The first way `b` cannot follow `a` in one stream by stream copy, as
+/// "<parameter> differs (<a> vs <b>)"; empty when compatible. Compares codec, profile,
+/// level, size, pixel format, frame rate, colour properties and extradata of the video,
+/// and codec, sample rate, channels and extradata of the audio (present in both or neither).
+std::string incompatibility(const EncodedInput& a, const EncodedInput& b);
+
+/// Whether two streams carry the same codec headers (for H.264: the same SPS/PPS, whether
+/// stored as an MP4 avcC record or as Annex B start codes).
+bool same_codec_headers(const AVCodecParameters* a, const AVCodecParameters* b);
+
+/// Joins the video packets of consecutive parts into a Muxer's stream: each part starts
+/// where the previous one ended, so its timestamps (frames from the part's start)
+/// continue the previous part's.
+class Joiner {
+public:
+    /// `first_start`: where the first part starts (frames); fragmented MP4 needs decode
+    /// times from 0, so a stream starts its first part at the encoder's delay.
+    Joiner(Muxer& muxer, int video_stream, int audio_stream, Rational fps, int sample_rate,
+           std::int64_t first_start = 0);
+
+    /// Starts the next part, one frame after the latest frame of the parts so far.
+    void begin_part();
+    void write_video(AVPacket* packet);
+    /// Audio of a part (timestamps in samples from the part's start); packets that would
+    /// overlap the previous part's last one are dropped.
+    void write_audio(AVPacket* packet);
+
+    std::int64_t frames() const noexcept { return m_next; }
+
+private:
+    Muxer& m_muxer;
+    int m_video, m_audio;
+    Rational m_fps;
+    int m_rate;
+    std::int64_t m_start = 0, m_next = 0;
+    std::int64_t m_last_dts = INT64_MIN, m_last_audio_dts = INT64_MIN;
+};
+
+struct CompositeInputInfo {
+    std::string file;
+    std::int64_t frames = 0;
+    double duration_seconds = 0;
+};
+
+struct CompositeResult {
+    std::vector<CompositeInputInfo> inputs;
+    std::int64_t frames = 0;
+    std::int64_t bytes = 0;
+    bool audio = false;
+};
+
+/// `reel composite`: joins encoded files, in order, into `output` by stream copy, after
+/// checking that each can follow the first (Error(media) naming the parameter and both
+/// files otherwise; nothing is written). Audio is joined too when every input has it.
+CompositeResult composite_files(const std::vector<std::string>& inputs, const std::string& output,
+                                bool overwrite);
+
+}  // namespace reel

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "encode/encoder.h"
+
+#include "util/error.h"
+
+extern "C" {
+#include <libavutil/opt.h>
+}
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+namespace reel {
+namespace {
+
+const char* candidates(const std::string& codec)
+{
+    if (codec == "h264") return "libx264";
+    if (codec == "hevc") return "libx265";
+    if (codec == "av1") return "libsvtav1,libaom-av1";
+    if (codec == "vp9") return "libvpx-vp9";
+    return "";
+}
+
+double since(std::chrono::steady_clock::time_point t)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+AVCodecParameters* parameters_of(const AVCodecContext* c, const std::string& context)
+{
+    AVCodecParameters* p = avcodec_parameters_alloc();
+    if (!p) throw std::bad_alloc();
+    int ret = avcodec_parameters_from_context(p, c);
+    if (ret < 0) {
+        avcodec_parameters_free(&p);
+        ff::check(ret, "cannot configure the stream of", context, int(ErrorCode::encode));
+    }
+    return p;
+}
+
+}  // namespace
+
+std::string encoder_name(const std::string& codec)
+{
+    std::string list = candidates(codec);
+    std::size_t start = 0;
+    while (start < list.size()) {
+        std::size_t comma = list.find(',', start);
+        std::string name = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (avcodec_find_encoder_by_name(name.c_str())) return name;
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+    }
+    return {};
+}
+
+bool encoder_available(const std::string& codec)
+{
+    return !encoder_name(codec).empty();
+}
+
+VideoEncoder::VideoEncoder(const EncoderSettings& s, const std::string& context)
+    : m_context(context), m_name(encoder_name(s.codec)), m_packet(ff::make_packet())
+{
+    if (m_name.empty()) {
+        std::string have;
+        for (const char* c : {"h264", "hevc", "av1", "vp9"})
+            if (encoder_available(c)) have += std::string(have.empty() ? "" : ", ") + c;
+        throw Error(ErrorCode::encode, "encode",
+                    "codec \"" + s.codec + "\" is not available: this FFmpeg has no " + candidates(s.codec) +
+                        " encoder",
+                    "codecs available here: " + have);
+    }
+    const AVCodec* codec = avcodec_find_encoder_by_name(m_name.c_str());
+    m_codec.reset(avcodec_alloc_context3(codec));
+    if (!m_codec) throw std::bad_alloc();
+    AVCodecContext* c = m_codec.get();
+    c->width = s.width;
+    c->height = s.height;
+    c->pix_fmt = AV_PIX_FMT_YUV420P;
+    c->time_base = AVRational{int(s.fps.den()), int(s.fps.num())};
+    c->framerate = AVRational{int(s.fps.num()), int(s.fps.den())};
+    c->gop_size = s.gop;
+    c->keyint_min = s.gop;
+    c->flags |= AV_CODEC_FLAG_CLOSED_GOP | AV_CODEC_FLAG_GLOBAL_HEADER;
+    c->color_range = AVCOL_RANGE_MPEG;
+    c->colorspace = AVCOL_SPC_BT709;
+    c->color_primaries = AVCOL_PRI_BT709;
+    c->color_trc = AVCOL_TRC_BT709;
+    c->sample_aspect_ratio = AVRational{1, 1};
+    c->thread_count = s.threads;
+    AVDictionary* opts = nullptr;
+    std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> opts_guard(
+        &opts, [](AVDictionary** d) { av_dict_free(d); });
+    // Presets: x264/x265 take names; SVT-AV1 takes numbers 0..13 (the x264 names mean
+    // nothing to it and are left out); libaom and libvpx have none.
+    bool numeric = !s.preset.empty() && s.preset.find_first_not_of("0123456789") == std::string::npos;
+    if (!s.preset.empty() && (m_name == "libx264" || m_name == "libx265"))
+        av_dict_set(&opts, "preset", s.preset.c_str(), 0);
+    if (numeric && m_name == "libsvtav1") av_dict_set(&opts, "preset", s.preset.c_str(), 0);
+    if (m_name == "libx265") av_dict_set(&opts, "x265-params", "log-level=error", 0);
+    if (s.bitrate) {
+        c->bit_rate = *s.bitrate;
+    } else {
+        char crf[32];
+        std::snprintf(crf, sizeof crf, "%g", s.crf.value_or(23));
+        av_dict_set(&opts, "crf", crf, 0);
+        if (m_name == "libvpx-vp9") c->bit_rate = 0;
+    }
+    if (m_name == "libx264") av_dict_set(&opts, "x264-params", "scenecut=0", 0);
+    ff::check(avcodec_open2(c, codec, &opts), "cannot open the encoder for", context, int(ErrorCode::encode));
+    if (av_dict_count(opts) > 0) {
+        const AVDictionaryEntry* e = av_dict_get(opts, "", nullptr, AV_DICT_IGNORE_SUFFIX);
+        throw Error(ErrorCode::encode, "encode",
+                    "encoder " + m_name + " does not take the option \"" + std::string(e->key) + "\"");
+    }
+    m_params.reset(parameters_of(c, context));
+}
+
+AVRational VideoEncoder::time_base() const noexcept
+{
+    return m_codec->time_base;
+}
+
+int VideoEncoder::delay() const noexcept
+{
+    return m_codec->has_b_frames;
+}
+
+void VideoEncoder::drain(const PacketSink& sink)
+{
+    while (true) {
+        int ret = avcodec_receive_packet(m_codec.get(), m_packet.get());
+        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
+        ff::check(ret, "cannot encode", m_context, int(ErrorCode::encode));
+        sink(m_packet.get());
+        av_packet_unref(m_packet.get());
+    }
+}
+
+void VideoEncoder::encode(std::shared_ptr<const Image> picture, const PacketSink& sink)
+{
+    auto started = std::chrono::steady_clock::now();
+    AVCodecContext* c = m_codec.get();
+    if (!picture || picture->width() != c->width || picture->height() != c->height)
+        throw Error(ErrorCode::internal, "encode", "picture size does not match the encoder");
+    ff::FramePtr frame = ff::make_frame();
+    frame->format = c->pix_fmt;
+    frame->width = c->width;
+    frame->height = c->height;
+    // Wrap the picture's planes: the buffer's free callback releases our reference.
+    auto* keep = new std::shared_ptr<const Image>(picture);
+    frame->buf[0] = av_buffer_create(
+        const_cast<std::uint8_t*>(picture->plane(0)), picture->bytes(),
+        [](void* opaque, std::uint8_t*) { delete static_cast<std::shared_ptr<const Image>*>(opaque); }, keep,
+        AV_BUFFER_FLAG_READONLY);
+    if (!frame->buf[0]) {
+        delete keep;
+        throw std::bad_alloc();
+    }
+    for (int p = 0; p < 3; ++p) {
+        frame->data[p] = const_cast<std::uint8_t*>(picture->plane(p));
+        frame->linesize[p] = picture->stride(p);
+    }
+    frame->pts = m_frames++;
+    frame->pkt_duration = 1;
+    frame->color_range = AVCOL_RANGE_MPEG;
+    frame->colorspace = AVCOL_SPC_BT709;
+    ff::check(avcodec_send_frame(c, frame.get()), "cannot encode", m_context, int(ErrorCode::encode));
+    frame.reset();
+    drain(sink);
+    m_seconds += since(started);
+}
+
+void VideoEncoder::flush(const PacketSink& sink)
+{
+    auto started = std::chrono::steady_clock::now();
+    ff::check(avcodec_send_frame(m_codec.get(), nullptr), "cannot flush the encoder of", m_context,
+              int(ErrorCode::encode));
+    drain(sink);
+    m_seconds += since(started);
+}
+
+AudioEncoder::AudioEncoder(AudioTrackSettings a, const std::string& container, const std::string& context)
+    : m_context(context)
+{
+    if (a.codec.empty()) a.codec = container == "webm" ? "opus" : "aac";
+    if (container == "webm" && a.codec != "opus")
+        throw Error(ErrorCode::usage, "encode", "WebM holds Opus audio, not " + a.codec,
+                    "use --audio-codec opus");
+    if (container != "webm" && container != "matroska" && a.codec == "opus" && container != "mp4")
+        throw Error(ErrorCode::usage, "encode", container + " cannot hold Opus audio",
+                    "use AAC, or a .webm/.mkv output");
+    m_name = a.codec == "opus" ? "libopus" : "aac";
+    const AVCodec* codec = avcodec_find_encoder_by_name(m_name.c_str());
+    if (!codec)
+        throw Error(ErrorCode::encode, "encode",
+                    "audio encoder " + m_name + " is not available in this FFmpeg");
+    if (a.codec == "opus" && a.sample_rate != 48000)
+        throw Error(ErrorCode::usage, "encode",
+                    "Opus needs a 48000 Hz output, not " + std::to_string(a.sample_rate),
+                    "set output.audio.sample_rate to 48000");
+    m_codec.reset(avcodec_alloc_context3(codec));
+    if (!m_codec) throw std::bad_alloc();
+    AVCodecContext* c = m_codec.get();
+    c->sample_rate = a.sample_rate;
+    av_channel_layout_default(&c->ch_layout, a.channels);
+    c->sample_fmt = codec->sample_fmts ? codec->sample_fmts[0] : AV_SAMPLE_FMT_FLTP;
+    if (codec->sample_fmts)
+        for (const AVSampleFormat* f = codec->sample_fmts; *f != AV_SAMPLE_FMT_NONE; ++f)
+            if (*f == AV_SAMPLE_FMT_FLTP || *f == AV_SAMPLE_FMT_FLT) {
+                c->sample_fmt = *f;
+                break;
+            }
+    c->bit_rate = a.bitrate > 0 ? a.bitrate : (a.channels == 1 ? 96000 : a.channels == 2 ? 160000 : 384000);
+    c->time_base = AVRational{1, a.sample_rate};
+    c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    ff::check(avcodec_open2(c, codec, nullptr), "cannot open the audio encoder for", context,
+              int(ErrorCode::encode));
+    m_params.reset(parameters_of(c, context));
+}
+
+AVRational AudioEncoder::time_base() const noexcept
+{
+    return m_codec->time_base;
+}
+
+int AudioEncoder::priming() const noexcept
+{
+    return m_codec->initial_padding;
+}
+
+std::deque<ff::PacketPtr> AudioEncoder::encode(const std::vector<float>& interleaved)
+{
+    auto started = std::chrono::steady_clock::now();
+    AVCodecContext* c = m_codec.get();
+    std::deque<ff::PacketPtr> packets;
+    int channels = c->ch_layout.nb_channels;
+    std::int64_t total = std::int64_t(interleaved.size()) / channels;
+    int frame_size = c->frame_size > 0 ? c->frame_size : 1024;
+    auto receive = [&] {
+        while (true) {
+            ff::PacketPtr pkt = ff::make_packet();
+            int ret = avcodec_receive_packet(c, pkt.get());
+            if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
+            ff::check(ret, "cannot encode the audio of", m_context, int(ErrorCode::encode));
+            packets.push_back(std::move(pkt));
+        }
+    };
+    for (std::int64_t pos = 0; pos < total; pos += frame_size) {
+        int n = int(std::min<std::int64_t>(frame_size, total - pos));
+        ff::FramePtr frame = ff::make_frame();
+        frame->format = c->sample_fmt;
+        frame->nb_samples = n;
+        frame->sample_rate = c->sample_rate;
+        ff::check(av_channel_layout_copy(&frame->ch_layout, &c->ch_layout), "cannot set up audio for",
+                  m_context, int(ErrorCode::encode));
+        ff::check(av_frame_get_buffer(frame.get(), 0), "cannot allocate audio for", m_context,
+                  int(ErrorCode::encode));
+        const float* src = interleaved.data() + pos * channels;
+        if (c->sample_fmt == AV_SAMPLE_FMT_FLTP) {
+            for (int ch = 0; ch < channels; ++ch) {
+                float* dst = reinterpret_cast<float*>(frame->data[ch]);
+                for (int i = 0; i < n; ++i) dst[i] = std::clamp(src[i * channels + ch], -1.0f, 1.0f);
+            }
+        } else if (c->sample_fmt == AV_SAMPLE_FMT_FLT) {
+            float* dst = reinterpret_cast<float*>(frame->data[0]);
+            for (int i = 0; i < n * channels; ++i) dst[i] = std::clamp(src[i], -1.0f, 1.0f);
+        } else if (c->sample_fmt == AV_SAMPLE_FMT_S16) {
+            auto* dst = reinterpret_cast<std::int16_t*>(frame->data[0]);
+            for (int i = 0; i < n * channels; ++i)
+                dst[i] = std::int16_t(std::lround(std::clamp(src[i], -1.0f, 1.0f) * 32767));
+        } else {
+            throw Error(ErrorCode::encode, "encode", "unsupported audio sample format for the encoder");
+        }
+        frame->pts = pos;
+        ff::check(avcodec_send_frame(c, frame.get()), "cannot encode the audio of", m_context,
+                  int(ErrorCode::encode));
+        receive();
+    }
+    ff::check(avcodec_send_frame(c, nullptr), "cannot flush the audio encoder of", m_context,
+              int(ErrorCode::encode));
+    receive();
+    m_seconds += since(started);
+    return packets;
+}
+
+}  // namespace reel

@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "ff/ff.h"
+#include "image/image.h"
+#include "time/rational.h"
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace reel {
+
+struct EncoderSettings {
+    std::string codec = "h264";  ///< h264 | hevc | av1 | vp9
+    std::string preset = "veryfast";
+    std::optional<double> crf;            ///< default 23 when no bitrate
+    std::optional<std::int64_t> bitrate;  ///< bits/s
+    int gop = 60;                         ///< frames between IDR frames (closed GOPs)
+    int width = 0, height = 0;
+    Rational fps{30};
+    int threads = 0;  ///< 0: the encoder's own choice
+};
+
+/// An audio track to mux beside the picture: AAC-LC (FFmpeg's native encoder) in MP4/MOV/
+/// MKV, Opus in WebM.
+struct AudioTrackSettings {
+    int sample_rate = 48000;
+    int channels = 2;          ///< 1, 2 or 6 (5.1)
+    std::string codec;         ///< "aac" or "opus"; empty: by container
+    std::int64_t bitrate = 0;  ///< 0: 64 kb/s per channel pair-ish default
+};
+
+/// The FFmpeg encoder name reel uses for a codec ("h264" -> "libx264"), whether this
+/// build of FFmpeg has it, and the list of what is available (for messages).
+std::string encoder_name(const std::string& codec);
+bool encoder_available(const std::string& codec);
+
+/// Receives encoded packets; timestamps are in the encoder's time base.
+using PacketSink = std::function<void(AVPacket*)>;
+
+/// A video encoder for working-format pictures: every frame n gets timestamp n in a
+/// 1/fps time base, the first frame is an IDR frame and GOPs are closed, so files made by
+/// encoders with the same settings join by stream copy. Codec headers go out of band
+/// (extradata), as MP4 needs. `context` names the output in messages. Not thread-safe.
+class VideoEncoder {
+public:
+    VideoEncoder(const EncoderSettings& settings, const std::string& context);
+
+    /// Encodes the next frame (size must match the settings). The encoder reads the
+    /// picture's planes in place (no copy) and holds a reference while it needs them.
+    void encode(std::shared_ptr<const Image> picture, const PacketSink& sink);
+    /// Drains the encoder; no frames may follow.
+    void flush(const PacketSink& sink);
+
+    /// Stream parameters, extradata included (complete once constructed).
+    const AVCodecParameters* parameters() const noexcept { return m_params.get(); }
+    AVRational time_base() const noexcept;
+    /// Frames by which decoding runs ahead of display (B-frame reordering): the first
+    /// packet's decode timestamp is -delay().
+    int delay() const noexcept;
+    const std::string& name() const noexcept { return m_name; }
+    std::int64_t frames() const noexcept { return m_frames; }
+    double seconds() const noexcept { return m_seconds; }
+
+private:
+    void drain(const PacketSink& sink);
+
+    struct ParamsDeleter {
+        void operator()(AVCodecParameters* p) const noexcept { avcodec_parameters_free(&p); }
+    };
+    std::string m_context, m_name;
+    ff::CodecContextPtr m_codec;
+    ff::PacketPtr m_packet;
+    std::unique_ptr<AVCodecParameters, ParamsDeleter> m_params;
+    std::int64_t m_frames = 0;
+    double m_seconds = 0;
+};
+
+/// An audio encoder for a whole interleaved float track: AAC (or Opus for WebM).
+class AudioEncoder {
+public:
+    /// `container` is the muxer's name ("mp4", "webm", ...): it picks the default codec
+    /// and refuses combinations the container cannot hold.
+    AudioEncoder(AudioTrackSettings settings, const std::string& container, const std::string& context);
+
+    /// Encodes the whole track (values beyond ±1 clip) and flushes; call once. Packet
+    /// timestamps are in time_base() (1/sample_rate).
+    std::deque<ff::PacketPtr> encode(const std::vector<float>& interleaved);
+
+    const AVCodecParameters* parameters() const noexcept { return m_params.get(); }
+    AVRational time_base() const noexcept;
+    /// Samples of encoder delay (priming) before the first input sample, e.g. 1024 for AAC.
+    int priming() const noexcept;
+    const std::string& name() const noexcept { return m_name; }
+    double seconds() const noexcept { return m_seconds; }
+
+private:
+    struct ParamsDeleter {
+        void operator()(AVCodecParameters* p) const noexcept { avcodec_parameters_free(&p); }
+    };
+    std::string m_context, m_name;
+    ff::CodecContextPtr m_codec;
+    std::unique_ptr<AVCodecParameters, ParamsDeleter> m_params;
+    double m_seconds = 0;
+};
+
+}  // namespace reel

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include "ff/ff.h"
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace reel {
+
+struct MuxerOptions {
+    /// Fragmented MP4 (what Media Source Extensions play): ftyp+moov first, then one
+    /// moof+mdat per video keyframe, each flushed as soon as it is complete.
+    bool fragmented = false;
+    bool durable = false;   ///< fsync the file (and its folder) when it is published
+    std::string container;  ///< FFmpeg muxer name; empty: from the path's extension
+};
+
+/// The container FFmpeg muxer for an output path's extension (.mp4 .m4v .mov .mkv .webm);
+/// throws Error(usage) for others.
+std::string container_for(const std::string& path);
+
+/// Writes encoded streams into a file. A regular file is written under a temporary name
+/// beside `path` and renamed into place by finish(); destroyed unfinished (error, cancel),
+/// it removes the temporary file, so no partial file is ever seen at `path`. "-" is
+/// stdout; devices and pipes are written in place. MP4/MOV files get their index first
+/// (faststart) unless fragmented. Not thread-safe.
+class Muxer {
+public:
+    Muxer(const std::string& path, MuxerOptions options = {});
+    ~Muxer();
+    Muxer(const Muxer&) = delete;
+    Muxer& operator=(const Muxer&) = delete;
+
+    /// Adds a stream before start(); returns its index. Packets for it come in `time_base`.
+    int add_stream(const AVCodecParameters* params, AVRational time_base);
+    /// Writes the header (for fragmented output, the whole moov).
+    void start();
+    /// Writes a packet of `stream`, first writing every queued packet with an earlier dts.
+    void write(int stream, AVPacket* packet);
+    /// Packets of a stream (e.g. a whole encoded audio track) to interleave by dts with the
+    /// packets given to write().
+    void queue(int stream, std::deque<ff::PacketPtr> packets);
+    /// Writes what is queued, the trailer, and publishes the file. `overwrite` false
+    /// refuses to replace a file that appeared at `path` meanwhile.
+    void finish(bool overwrite);
+
+    const std::string& container() const noexcept { return m_container; }
+    std::int64_t bytes() const noexcept { return m_bytes; }
+    /// Bytes of packets written per stream.
+    std::int64_t stream_bytes(int stream) const;
+    /// When the header left, and when the first fragment after it (fragmented output).
+    std::optional<std::chrono::steady_clock::time_point> header_written() const noexcept
+    {
+        return m_header_at;
+    }
+    std::optional<std::chrono::steady_clock::time_point> first_fragment() const noexcept
+    {
+        return m_fragment_at;
+    }
+
+private:
+    void put(int stream, AVPacket* packet);
+    void fail_io(int ret, const char* what);
+    void drop_temp() noexcept;
+
+    struct OutputDeleter {
+        void operator()(AVFormatContext* ctx) const noexcept;
+    };
+    std::string m_path, m_temp, m_container;
+    MuxerOptions m_options;
+    std::unique_ptr<AVFormatContext, OutputDeleter> m_out;
+    std::vector<AVRational> m_in_tb;
+    std::vector<std::int64_t> m_stream_bytes;
+    std::vector<std::deque<ff::PacketPtr>> m_queued;
+    bool m_direct = false, m_started = false, m_finished = false;
+    std::int64_t m_bytes = 0, m_header_bytes = 0;
+    std::optional<std::chrono::steady_clock::time_point> m_header_at, m_fragment_at;
+};
+
+}  // namespace reel

@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "render/segments.h"
+
+#include "encode/composite.h"
+#include "encode/muxer.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+#include <tbb/info.h>
+#include <tbb/task_arena.h>
+#include <tbb/task_group.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+namespace reel {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t)
+{
+    return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+void add(DecodeCounters& a, const DecodeCounters& b)
+{
+    a.decoders_opened += b.decoders_opened;
+    a.seeks += b.seeks;
+    a.frames_decoded += b.frames_decoded;
+    a.pictures_converted += b.pictures_converted;
+    a.seconds += b.seconds;
+}
+
+void add(ComposeCounters& a, const ComposeCounters& b)
+{
+    a.frames += b.frames;
+    a.layers_drawn += b.layers_drawn;
+    a.comps_rendered += b.comps_rendered;
+    a.direct_frames += b.direct_frames;
+    a.seconds += b.seconds;
+}
+
+void add(FrameCacheStats& a, const FrameCacheStats& b)
+{
+    a.hits += b.hits;
+    a.misses += b.misses;
+    a.evictions += b.evictions;
+    a.bytes += b.bytes;
+    a.peak_bytes += b.peak_bytes;
+}
+
+Error interrupted(std::int64_t done, std::int64_t total)
+{
+    return Error(ErrorCode::interrupted, "render",
+                 "interrupted after " + std::to_string(done) + " of " + std::to_string(total) +
+                     " frames; nothing was written at the output, finished segments stay in the cache",
+                 "run the command again: it reuses every segment that was finished");
+}
+
+/// One worker: a decoder pool, a frame cache and a compositor kept across the segments it
+/// renders (taken in timeline order, so its decoders mostly run forward).
+struct Worker {
+    DecoderPool pool;
+    FrameCache frames;
+    Compositor compositor;
+    Worker(const Timeline& tl, const SourceTable& sources, std::size_t cache_budget)
+        : pool(sources, 1), frames(cache_budget), compositor(tl, pool, frames)
+    {
+    }
+};
+
+}  // namespace
+
+const char* to_string(SegmentStatus status)
+{
+    switch (status) {
+        case SegmentStatus::rendered: return "rendered";
+        case SegmentStatus::reused: return "reused";
+        case SegmentStatus::waited: return "waited";
+    }
+    return "?";
+}
+
+std::string segment_key(const Segment& segment, const EncoderSettings& s)
+{
+    Sha256 h;
+    h.update("reel-segment-key\n" + segment.hash + "\n" + encoder_name(s.codec) + "\n" + s.codec + "\n" +
+             s.preset + "\n");
+    h.update(s.bitrate ? "bitrate " + std::to_string(*s.bitrate)
+                       : "crf " + std::to_string(s.crf.value_or(23)));
+    h.update("\ngop " + std::to_string(s.gop) + "\n" + std::to_string(s.width) + "x" +
+             std::to_string(s.height) + "@" + s.fps.to_string() + "\n" + LIBAVCODEC_IDENT + "\n");
+    return h.hex();
+}
+
+SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
+                               const std::vector<Segment>& segments, SegmentCache& cache,
+                               const RenderOptions& options, SegmentListener* listener)
+{
+    auto started = Clock::now();
+    SegmentsResult result;
+    EncoderSettings settings = encoder_settings(tl, options);
+    result.encoder = encoder_name(settings.codec);
+    if (result.encoder.empty()) VideoEncoder probe(settings, options.output);  // throws the full message
+    int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+    result.memory_budget = options.memory_budget ? options.memory_budget : default_memory_budget();
+    std::size_t frame_bytes = std::size_t(tl.output.width) * std::size_t(tl.output.height) * 3 / 2;
+    std::size_t per_worker = frame_bytes * (24 + 12 * std::max<std::size_t>(sources.size(), 1));
+    std::size_t by_memory =
+        std::max<std::size_t>(1, result.memory_budget / 2 / std::max<std::size_t>(per_worker, 1));
+    result.workers = int(std::clamp<std::size_t>(std::min<std::size_t>(std::size_t(threads), by_memory), 1,
+                                                 std::max<std::size_t>(segments.size(), 1)));
+    result.encoder_threads = std::max(1, threads / result.workers);
+    settings.threads = result.encoder_threads;
+    result.cache_budget = result.memory_budget / 2;  // frame caches, shared out among workers
+    std::size_t worker_cache = result.cache_budget / std::size_t(result.workers);
+
+    std::int64_t total = 0;
+    for (const auto& s : segments) total += s.frames.size();
+    result.outcomes.resize(segments.size());
+    std::vector<std::string> keys;
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        keys.push_back(segment_key(segments[i], settings));
+        result.outcomes[i].index = segments[i].index;
+        result.outcomes[i].frames = segments[i].frames;
+        result.outcomes[i].key = keys[i];
+    }
+
+    std::mutex mutex;  // guards deferred, result counters and warnings, progress
+    std::deque<std::size_t> deferred;
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::int64_t> done{0};
+    std::atomic<bool> failed{false};
+    std::exception_ptr failure;
+    double last_report = -1;
+    auto cancelled = [&] { return options.cancel && options.cancel->load(); };
+    auto report = [&](bool force) {
+        if (!options.progress) return;
+        std::lock_guard lock(mutex);
+        double now = since(started);
+        if (!force && now - last_report < 0.25) return;
+        last_report = now;
+        options.progress(RenderProgress{done.load(), total, now});
+    };
+
+    auto render_one = [&](Worker& w, std::size_t slot) {
+        const Segment& seg = segments[slot];
+        SegmentOutcome& out = result.outcomes[slot];
+        fs::path temp = cache.temp_file(keys[slot]);
+        std::int64_t frames = 0;
+        {
+            VideoWriter writer(temp.string(), settings, std::nullopt, MuxerOptions{false, false, "mp4"});
+            if (listener) writer.observe([&](AVPacket* p) { listener->packet(slot, p); });
+            for (std::int64_t f = seg.frames.begin; f < seg.frames.end; ++f) {
+                if (failed || cancelled()) return false;
+                writer.write(w.compositor.render(f));
+                ++frames;
+                ++done;
+                report(false);
+            }
+            writer.finish(true);
+            std::lock_guard lock(mutex);
+            result.encode_seconds += writer.stats().encode_seconds;
+        }
+        try {
+            cache.publish(keys[slot], temp, frames);
+        } catch (...) {
+            std::error_code ec;
+            fs::remove(temp, ec);
+            throw;
+        }
+        out.bytes = std::int64_t(fs::file_size(cache.file_for(keys[slot])));
+        return true;
+    };
+    // With the key's lock held: found now (another process finished it), or render it.
+    auto locked = [&](Worker& w, std::size_t slot, bool waited_for_other) {
+        auto t = Clock::now();
+        SegmentOutcome& out = result.outcomes[slot];
+        CacheLookup look = cache.find(keys[slot]);
+        if (look == CacheLookup::found) {
+            out.status = waited_for_other ? SegmentStatus::waited : SegmentStatus::reused;
+            out.bytes = std::int64_t(fs::file_size(cache.file_for(keys[slot])));
+            out.seconds = since(t);
+            done += segments[slot].frames.size();
+            if (listener) listener->complete(slot, cache.file_for(keys[slot]), true);
+            return;
+        }
+        if (look == CacheLookup::corrupt) {
+            cache.discard(keys[slot]);
+            std::lock_guard lock(mutex);
+            ++result.discarded;
+            result.warnings.push_back("segment " + std::to_string(segments[slot].index) + " (" +
+                                      keys[slot].substr(0, 16) +
+                                      ") in the cache did not match its checksum; rendered again");
+        }
+        if (!render_one(w, slot)) return;
+        out.status = SegmentStatus::rendered;
+        out.seconds = since(t);
+        if (listener) listener->complete(slot, cache.file_for(keys[slot]), false);
+    };
+    auto work = [&](Worker& w, std::size_t slot, bool blocking) {
+        auto t = Clock::now();
+        SegmentOutcome& out = result.outcomes[slot];
+        if (!blocking && cache.find(keys[slot]) == CacheLookup::found) {
+            out.status = SegmentStatus::reused;
+            out.bytes = std::int64_t(fs::file_size(cache.file_for(keys[slot])));
+            out.seconds = since(t);
+            done += segments[slot].frames.size();
+            if (listener) listener->complete(slot, cache.file_for(keys[slot]), true);
+            report(false);
+            return;
+        }
+        if (blocking) {
+            SegmentCache::KeyLock lock = cache.lock(keys[slot]);
+            locked(w, slot, true);
+            return;
+        }
+        auto lock = cache.try_lock(keys[slot]);
+        if (!lock) {
+            std::lock_guard guard(mutex);
+            deferred.push_back(slot);
+            return;
+        }
+        locked(w, slot, false);
+    };
+
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (int i = 0; i < result.workers; ++i)
+        workers.push_back(std::make_unique<Worker>(tl, sources, worker_cache));
+    tbb::task_arena arena(result.workers);
+    arena.execute([&] {
+        tbb::task_group group;
+        for (int i = 0; i < result.workers; ++i)
+            group.run([&, i] {
+                Worker& w = *workers[std::size_t(i)];
+                try {
+                    for (std::size_t slot; !failed && !cancelled() && (slot = next++) < segments.size();)
+                        work(w, slot, false);
+                    // Segments other processes were rendering: wait for them (or take over).
+                    while (!failed && !cancelled()) {
+                        std::size_t slot;
+                        {
+                            std::lock_guard guard(mutex);
+                            if (deferred.empty()) break;
+                            slot = deferred.front();
+                            deferred.pop_front();
+                        }
+                        work(w, slot, true);
+                    }
+                } catch (...) {
+                    std::lock_guard guard(mutex);
+                    if (!failure) failure = std::current_exception();
+                    failed = true;
+                }
+            });
+        group.wait();
+    });
+    if (failure) std::rethrow_exception(failure);
+    if (cancelled()) throw interrupted(done, total);
+    report(true);
+    for (auto& w : workers) {
+        add(result.decode, w->pool.counters());
+        add(result.compose, w->compositor.counters());
+        add(result.cache, w->frames.stats());
+    }
+    for (const auto& o : result.outcomes) {
+        if (o.status == SegmentStatus::rendered) {
+            ++result.rendered;
+            result.frames_rendered += o.frames.size();
+        } else if (o.status == SegmentStatus::reused) {
+            ++result.reused;
+        } else {
+            ++result.waited;
+        }
+    }
+    result.wall_seconds = since(started);
+    return result;
+}
+
+namespace {
+
+void fill(RenderResult& r, const SegmentsResult& s)
+{
+    r.segmented = true;
+    r.segments = s.outcomes;
+    r.segments_total = int(s.outcomes.size());
+    r.segments_rendered = s.rendered;
+    r.segments_reused = s.reused;
+    r.segments_waited = s.waited;
+    r.segments_discarded = s.discarded;
+    r.workers = s.workers;
+    r.encoder_threads = s.encoder_threads;
+    r.threads = s.workers * s.encoder_threads;
+    r.tokens = s.workers;
+    r.decode = s.decode;
+    r.compose = s.compose;
+    r.cache = s.cache;
+    r.cache_budget = s.cache_budget;
+    r.memory_budget = s.memory_budget;
+    r.decode_seconds = s.decode.seconds;
+    r.compose_seconds = s.compose.seconds;
+    r.encode_seconds = s.encode_seconds;
+    r.writer.encoder = s.encoder;
+    r.warnings.insert(r.warnings.end(), s.warnings.begin(), s.warnings.end());
+}
+
+/// Audio of the whole plan, mixed and encoded for `container`: parameters and packets.
+struct EncodedSound {
+    std::optional<AudioEncoder> encoder;
+    std::deque<ff::PacketPtr> packets;
+};
+
+EncodedSound encode_sound(const Timeline& tl, const SourceTable& sources, const RenderOptions& options,
+                          std::int64_t frames, const std::string& container, RenderResult& result)
+{
+    EncodedSound sound;
+    AudioMixResult mix;
+    auto t = Clock::now();
+    auto track = mix_for_render(tl, sources, options, FrameRange{0, frames}, mix);
+    if (track) {
+        sound.encoder.emplace(*track, container, options.output);
+        sound.packets = sound.encoder->encode(mix.samples);
+        result.audio = true;
+        result.writer.audio_encoder = sound.encoder->name();
+        mix.samples.clear();
+        mix.samples.shrink_to_fit();
+    }
+    result.audio_mix = std::move(mix);
+    result.audio_seconds = since(t);
+    return sound;
+}
+
+std::int64_t packet_bytes(const std::deque<ff::PacketPtr>& packets)
+{
+    std::int64_t n = 0;
+    for (const auto& p : packets) n += p->size;
+    return n;
+}
+
+}  // namespace
+
+RenderResult render_into_cache(const Timeline& tl, const SourceTable& sources,
+                               const std::vector<Segment>& segments, SegmentCache& cache,
+                               const RenderOptions& options)
+{
+    RenderResult result;
+    SegmentsResult segs = render_segments(tl, sources, segments, cache, options);
+    fill(result, segs);
+    for (const auto& s : segments) result.frames += s.frames.size();
+    result.duration = Rational(result.frames) / tl.output.fps;
+    result.wall_seconds = segs.wall_seconds;
+    return result;
+}
+
+RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources, const Plan& plan,
+                                  SegmentCache& cache, const RenderOptions& options)
+{
+    auto started = Clock::now();
+    RenderResult result;
+    std::string container = container_for(options.output);
+    EncoderSettings settings = encoder_settings(tl, options);
+    if (container == "webm" && settings.codec != "vp9" && settings.codec != "av1")
+        throw Error(ErrorCode::usage, "encode", "WebM holds VP9 or AV1, not " + settings.codec,
+                    "use --codec vp9, or name the output .mp4");
+    // Sound first (a failure there should not cost a render), then the picture.
+    EncodedSound sound = encode_sound(tl, sources, options, plan.frames, container, result);
+    SegmentsResult segs = render_segments(tl, sources, plan.segments, cache, options);
+    fill(result, segs);
+
+    auto t = Clock::now();
+    std::vector<std::unique_ptr<EncodedInput>> inputs;
+    for (const auto& o : segs.outcomes)
+        inputs.push_back(std::make_unique<EncodedInput>(cache.file_for(o.key).string()));
+    for (std::size_t i = 1; i < inputs.size(); ++i) {
+        std::string why = incompatibility(*inputs[0], *inputs[i]);
+        if (!why.empty())
+            throw Error(ErrorCode::internal, "composite",
+                        "cached segment " + std::to_string(segs.outcomes[i].index) +
+                            " cannot follow segment " + std::to_string(segs.outcomes[0].index) + ": " + why,
+                        "remove the cache folder " + cache.dir().string() + " and render again");
+    }
+    Muxer muxer(options.output);
+    int video =
+        muxer.add_stream(inputs[0]->video(), AVRational{int(tl.output.fps.den()), int(tl.output.fps.num())});
+    int audio = -1;
+    if (sound.encoder) {
+        audio = muxer.add_stream(sound.encoder->parameters(), sound.encoder->time_base());
+        result.writer.audio_bytes = packet_bytes(sound.packets);
+        muxer.queue(audio, std::move(sound.packets));
+    }
+    muxer.start();
+    Joiner joiner(muxer, video, -1, tl.output.fps, 0);
+    ff::PacketPtr packet = ff::make_packet();
+    for (auto& input : inputs) {
+        joiner.begin_part();
+        bool is_video = false;
+        while (input->next(packet.get(), is_video)) {
+            if (options.cancel && options.cancel->load()) throw interrupted(0, plan.frames);
+            if (is_video) joiner.write_video(packet.get());
+            av_packet_unref(packet.get());
+        }
+    }
+    muxer.finish(options.overwrite);
+    result.composite_seconds = since(t);
+    result.frames = joiner.frames();
+    result.duration = Rational(result.frames) / tl.output.fps;
+    result.writer.frames = result.frames;
+    result.writer.bytes = muxer.bytes();
+    result.wall_seconds = since(started);
+    return result;
+}
+
+namespace {
+
+/// Hands segments to the streaming writer in timeline order: packets of segments being
+/// encoded as they come, files of finished or cached ones.
+class OrderedSegments : public SegmentListener {
+public:
+    explicit OrderedSegments(std::size_t n) : m_slots(n) {}
+
+    void packet(std::size_t slot, AVPacket* packet) override
+    {
+        ff::PacketPtr copy = ff::make_packet();
+        ff::check(av_packet_ref(copy.get(), packet), "cannot keep a packet for", "the stream",
+                  int(ErrorCode::encode));
+        std::lock_guard lock(m_mutex);
+        m_slots[slot].packets.push_back(std::move(copy));
+        m_changed.notify_all();
+    }
+    void complete(std::size_t slot, const fs::path& file, bool reused) override
+    {
+        std::lock_guard lock(m_mutex);
+        m_slots[slot].done = true;
+        if (reused) m_slots[slot].file = file;
+        m_changed.notify_all();
+    }
+    void stop()
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopped = true;
+        m_changed.notify_all();
+    }
+
+    enum class Next { packet, file, end, stopped };
+    /// Waits for the next thing of `slot`: a packet (moved into `out`), its whole file,
+    /// its end, or a stop.
+    Next next(std::size_t slot, ff::PacketPtr& out, fs::path& file)
+    {
+        std::unique_lock lock(m_mutex);
+        Slot& s = m_slots[slot];
+        m_changed.wait(lock, [&] { return m_stopped || !s.packets.empty() || s.done; });
+        if (!s.packets.empty()) {
+            out = std::move(s.packets.front());
+            s.packets.pop_front();
+            return Next::packet;
+        }
+        if (!s.file.empty()) {
+            file = s.file;
+            s.file.clear();
+            return Next::file;
+        }
+        return s.done ? Next::end : Next::stopped;
+    }
+
+private:
+    struct Slot {
+        std::deque<ff::PacketPtr> packets;
+        bool done = false;
+        fs::path file;
+    };
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::vector<Slot> m_slots;
+    bool m_stopped = false;
+};
+
+}  // namespace
+
+RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources, const Plan& plan,
+                                  SegmentCache& cache, const RenderOptions& options)
+{
+    auto started = Clock::now();
+    RenderResult result;
+    EncoderSettings settings = encoder_settings(tl, options);
+    if (settings.codec != "h264")
+        throw Error(ErrorCode::usage, "segment",
+                    "--stream writes H.264 (what Media Source Extensions play), not " + settings.codec,
+                    "leave --codec out, or render a file with 'reel render'");
+    // The header needs the codec parameters before any segment is encoded: an encoder
+    // with the segments' settings gives them (each segment's are checked against them).
+    settings.threads = 1;
+    VideoEncoder reference(settings, options.output);
+    std::optional<AudioEncoder> audio_encoder;
+    AudioMixResult mix;
+    auto track = options.audio == "none"
+                     ? std::nullopt
+                     : std::optional<AudioTrackSettings>(AudioTrackSettings{
+                           tl.output.audio.sample_rate, tl.output.audio.channels, "aac", 0});
+    bool heard = options.audio == "always" || (options.audio != "none" && timeline_has_audio(tl, sources));
+    if (!heard) track.reset();
+    if (track) audio_encoder.emplace(*track, "mp4", options.output);
+    Muxer muxer(options.output, MuxerOptions{true, false, "mp4"});
+    AVRational frame_tb{int(tl.output.fps.den()), int(tl.output.fps.num())};
+    int video = muxer.add_stream(reference.parameters(), frame_tb);
+    int audio =
+        audio_encoder ? muxer.add_stream(audio_encoder->parameters(), audio_encoder->time_base()) : -1;
+    muxer.start();
+    result.first_byte_seconds = std::chrono::duration<double>(*muxer.header_written() - started).count();
+
+    OrderedSegments order(plan.segments.size());
+    SegmentsResult segs;
+    std::exception_ptr failure;
+    std::thread renderer([&] {
+        try {
+            segs = render_segments(tl, sources, plan.segments, cache, options, &order);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        order.stop();
+    });
+    struct Join {
+        std::thread& t;
+        OrderedSegments& o;
+        ~Join()
+        {
+            o.stop();
+            if (t.joinable()) t.join();
+        }
+    } join{renderer, order};
+
+    auto t = Clock::now();
+    if (audio_encoder) {
+        AudioMixOptions ao;
+        ao.sample_rate = track->sample_rate;
+        ao.channels = track->channels;
+        ao.range = TimeRange{Rational(0), frame_to_time(plan.frames, tl.output.fps)};
+        ao.tolerate_errors = options.tolerate_audio_errors;
+        mix = mix_audio(tl, sources, ao);
+        // Fragments carry no edit lists: the picture starts at the video encoder's delay
+        // (below) and the sound at its priming samples, each track's first packet at 0.
+        // Silence makes up the difference, so picture and sound stay in sync.
+        std::int64_t lead =
+            av_rescale_q(reference.delay(), frame_tb, audio_encoder->time_base()) - audio_encoder->priming();
+        if (lead > 0) mix.samples.insert(mix.samples.begin(), std::size_t(lead * track->channels), 0.0f);
+        auto packets = audio_encoder->encode(mix.samples);
+        result.writer.audio_bytes = packet_bytes(packets);
+        muxer.queue(audio, std::move(packets));
+        mix.samples.clear();
+        mix.samples.shrink_to_fit();
+        result.audio = true;
+        result.writer.audio_encoder = audio_encoder->name();
+    }
+    result.audio_mix = std::move(mix);
+    result.audio_seconds = since(t);
+
+    // Fragment decode times cannot go below zero, and an edit list to hide the B-frame
+    // delay would have to be in the moov before any frame exists: the picture (and the
+    // sound, above) start at the delay instead, e.g. 2/fps s for x264's veryfast.
+    Joiner joiner(muxer, video, -1, tl.output.fps, 0, reference.delay());
+    const AVCodecParameters* ref = reference.parameters();
+    ff::PacketPtr packet = ff::make_packet();
+    bool stopped = false;
+    for (std::size_t slot = 0; slot < plan.segments.size() && !stopped; ++slot) {
+        joiner.begin_part();
+        while (true) {
+            ff::PacketPtr live;
+            fs::path file;
+            auto what = order.next(slot, live, file);
+            if (what == OrderedSegments::Next::stopped) {
+                stopped = true;
+                break;
+            }
+            if (what == OrderedSegments::Next::end) break;
+            if (what == OrderedSegments::Next::packet) {
+                joiner.write_video(live.get());
+                continue;
+            }
+            EncodedInput input(file.string(), true);  // Annex B, as the live packets
+            if (!same_codec_headers(input.video(), ref))
+                throw Error(ErrorCode::internal, "segment",
+                            "cached segment " + file.string() + " was encoded with other codec headers",
+                            "remove the cache folder " + cache.dir().string() + " and run again");
+            bool is_video = false;
+            while (input.next(packet.get(), is_video)) {
+                if (is_video) joiner.write_video(packet.get());
+                av_packet_unref(packet.get());
+            }
+        }
+    }
+    renderer.join();
+    if (failure) std::rethrow_exception(failure);
+    if (stopped && joiner.frames() < plan.frames + reference.delay())
+        throw Error(ErrorCode::internal, "segment", "the stream stopped before its end");
+    muxer.finish(options.overwrite);
+    if (muxer.first_fragment())
+        result.first_fragment_seconds =
+            std::chrono::duration<double>(*muxer.first_fragment() - started).count();
+    fill(result, segs);
+    result.frames = joiner.frames() - reference.delay();
+    result.duration = Rational(result.frames) / tl.output.fps;
+    result.writer.frames = result.frames;
+    result.writer.bytes = muxer.bytes();
+    result.wall_seconds = since(started);
+    return result;
+}
+
+}  // namespace reel

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common.h"
+#include "render_flags.h"
+
+#include "render/segments.h"
+#include "util/error.h"
+#include "util/strings.h"
+
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+namespace reel::cli {
+namespace {
+
+struct SegmentCommand {
+    CommonOptions common;
+    RenderFlags flags;
+    std::vector<std::string> index;
+    std::string range;
+    bool stream = false;
+};
+
+std::vector<Segment> select(const Plan& plan, const SegmentCommand& opts)
+{
+    std::vector<Segment> chosen;
+    int count = int(plan.segments.size());
+    if (!opts.index.empty()) {
+        std::set<int> wanted;
+        for (const auto& arg : opts.index) {
+            std::size_t start = 0;
+            while (start <= arg.size()) {
+                std::size_t comma = arg.find(',', start);
+                std::string part =
+                    arg.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+                std::size_t used = 0;
+                int n = -1;
+                try {
+                    n = std::stoi(part, &used);
+                } catch (...) {
+                    used = 0;
+                }
+                if (used == 0 || used != part.size() || n < 0)
+                    throw Error(ErrorCode::usage, "cli", "--index \"" + part + "\" is not a segment number",
+                                "give numbers from 0 to " + std::to_string(count - 1) + ", e.g. --index 0,3");
+                if (n >= count)
+                    throw Error(ErrorCode::usage, "cli",
+                                "--index " + std::to_string(n) + " is out of range: the plan has " +
+                                    std::to_string(count) + " segments (0-" + std::to_string(count - 1) + ")",
+                                "'reel plan' lists them; --segment-seconds changes how many there are");
+                wanted.insert(n);
+                if (comma == std::string::npos) break;
+                start = comma + 1;
+            }
+        }
+        for (int n : wanted) chosen.push_back(plan.segments[std::size_t(n)]);
+        return chosen;
+    }
+    FrameRange r = parse_range(opts.range, plan.output.fps, "--range");
+    if (r.begin >= plan.frames)
+        throw Error(ErrorCode::usage, "cli",
+                    "--range " + opts.range + " starts after the timeline's end (" +
+                        format_number(plan.duration.to_double()) + " s)");
+    for (const auto& s : plan.segments)
+        if (s.frames.begin < r.end && r.begin < s.frames.end) chosen.push_back(s);
+    return chosen;
+}
+
+}  // namespace
+
+void register_segment(CLI::App& app)
+{
+    static SegmentCommand opts;
+    CLI::App* cmd = app.add_subcommand(
+        "segment",
+        "Render segments of a timeline into the cache (render-farm tasks), or stream fragmented MP4");
+    add_render_flags(*cmd, opts.flags, false);
+    auto* index = cmd->add_option("--index", opts.index,
+                                  "Render these segments (numbers from 'reel plan'; repeat or list: 0,3)")
+                      ->option_text("N[,N...]");
+    auto* range = cmd->add_option("--range", opts.range, "Render every segment overlapping START-END seconds")
+                      ->option_text("A-B");
+    auto* stream =
+        cmd->add_flag("--stream", opts.stream,
+                      "Write fragmented MP4 (H.264 + AAC) to -o as frames are encoded, segments in "
+                      "timeline order, reusing and filling the cache");
+    index->excludes(range)->excludes(stream);
+    range->excludes(stream);
+    cmd->add_option("-o,--output", opts.common.output, "With --stream: the fMP4 file, or '-' for stdout")
+        ->option_text("FILE|-");
+    cmd->add_flag("-y,--overwrite", opts.common.overwrite, "Replace an existing output file (--stream)");
+    add_log_flags(*cmd, opts.common);
+    add_stats_flag(*cmd, opts.common);
+    set_runner(*cmd, "segment", opts.common, [&]() -> nlohmann::json {
+        namespace fs = std::filesystem;
+        if (opts.index.empty() && opts.range.empty() && !opts.stream)
+            throw Error(ErrorCode::usage, "cli", "say which segments: --index N, --range A-B or --stream",
+                        "'reel plan' lists the segments");
+        if (!opts.stream && !opts.common.output.empty())
+            throw Error(ErrorCode::usage, "cli", "-o goes with --stream; --index and --range fill the cache",
+                        "join cached segments with 'reel render' or 'reel composite'");
+        if (opts.stream && opts.common.output.empty())
+            throw Error(ErrorCode::usage, "cli", "--stream needs -o FILE or -o - (stdout)");
+        if (opts.common.output == "-" && opts.common.stats == "-")
+            throw Error(ErrorCode::usage, "cli", "--stats - and -o - would both write to stdout",
+                        "write the stats to a file: --stats FILE");
+        std::error_code ec;
+        if (opts.stream && opts.common.output != "-" && !opts.common.overwrite &&
+            fs::exists(opts.common.output, ec) && fs::is_regular_file(opts.common.output, ec))
+            throw Error(ErrorCode::usage, "cli", "\"" + opts.common.output + "\" already exists",
+                        "pass -y to overwrite it");
+        Project project = open_render_project(opts.flags, opts.common, "segment");
+        const Timeline& tl = project.timeline;
+        auto t = std::chrono::steady_clock::now();
+        Plan plan = render_plan(project, opts.flags);
+        std::unique_ptr<SegmentCache> cache = open_cache(opts.flags);
+        double prepare_seconds = project.parse_seconds + project.probe_seconds +
+                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+        RenderOptions ro = render_options(opts.flags, opts.common, tl);
+        RenderResult r;
+        if (opts.stream) {
+            ro.output = opts.common.output;
+            r = stream_with_segments(tl, project.sources, plan, *cache, ro);
+        } else {
+            r = render_into_cache(tl, project.sources, select(plan, opts), *cache, ro);
+        }
+        cache->evict();
+        if (!opts.common.quiet)
+            std::cerr << "reel segment: " << r.segments_total << " segments (" << r.segments_rendered
+                      << " rendered, " << r.segments_reused + r.segments_waited << " reused), " << r.frames
+                      << " frames\n";
+        print_warnings("segment", r, opts.common);
+        return render_stats("segment", r, prepare_seconds, opts.stream ? opts.common.output : "",
+                            cache.get());
+    });
+}
+
+}  // namespace reel::cli

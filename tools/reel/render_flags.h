@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// Flags shared by the commands that render (render, segment): encoder overrides, threads,
+// memory, cache, audio, progress; and the stats they print.
+
+#include "common.h"
+
+#include "cache/segment_cache.h"
+#include "plan/plan.h"
+#include "render/render.h"
+
+#include <memory>
+#include <string>
+
+namespace reel::cli {
+
+struct RenderFlags {
+    std::string project, media_root;
+    std::string codec, preset;
+    double crf = -1;
+    std::int64_t bitrate = 0;
+    int gop = 0;
+    int threads = 0;
+    std::string memory_budget;
+    std::string progress = "auto";
+    std::string audio = "auto";
+    std::string audio_codec;
+    std::string audio_errors = "fail";
+    std::string cache_dir, cache_size;
+    double segment_seconds = 5;
+};
+
+/// Adds the project argument, --media-root, encoder, threads, memory, progress, audio,
+/// cache and segment flags. `audio_codec` false leaves --audio-codec out (fMP4 is AAC).
+void add_render_flags(CLI::App& cmd, RenderFlags& flags, bool audio_codec = true);
+
+/// "512M", "2G", "1048576" -> bytes; `flag` names the option in messages; below `min` is refused.
+std::uint64_t parse_size(const std::string& text, const std::string& flag, std::uint64_t min);
+/// "A-B" in seconds (decimals or fractions) -> output frames; `flag` names the option.
+FrameRange parse_range(const std::string& text, const Rational& fps, const std::string& flag);
+
+/// The project opened (warnings printed unless quiet) after checking --media-root.
+Project open_render_project(const RenderFlags& flags, const CommonOptions& common,
+                            const std::string& command);
+
+/// RenderOptions from the flags (progress reporter included).
+RenderOptions render_options(const RenderFlags& flags, const CommonOptions& common, const Timeline& timeline);
+
+/// The plan the segmented commands render.
+Plan render_plan(const Project& project, const RenderFlags& flags);
+
+/// The segment cache named by --cache-dir/--cache-size (default folder and 10G).
+std::unique_ptr<SegmentCache> open_cache(const RenderFlags& flags);
+
+/// The stats document of a render-like command from its result.
+nlohmann::json render_stats(const std::string& command, const RenderResult& r, double prepare_seconds,
+                            const std::string& output, SegmentCache* cache);
+
+/// Prints the result's warnings to stderr unless quiet.
+void print_warnings(const std::string& command, const RenderResult& r, const CommonOptions& common);
+
+}  // namespace reel::cli
