@@ -65,8 +65,52 @@ Error interrupted(std::int64_t done, std::int64_t total)
                  "run the command again: it reuses every segment that was finished");
 }
 
+/// Hands out segments: each worker owns a contiguous run of them and takes them in
+/// timeline order, so its decoders run forward; a worker that runs out takes the later
+/// half of the largest run left (or its last segment).
+class Runs {
+public:
+    Runs(const std::vector<Segment>& segments, int workers) : m_runs(std::size_t(workers))
+    {
+        std::int64_t total = 0;
+        for (const auto& s : segments) total += s.frames.size();
+        std::size_t at = 0;
+        std::int64_t seen = 0;
+        for (std::size_t w = 0; w < m_runs.size(); ++w) {
+            std::size_t begin = at;
+            std::int64_t goal = total * std::int64_t(w + 1) / workers;
+            while (at < segments.size() && (seen < goal || w + 1 == m_runs.size()))
+                seen += segments[at++].frames.size();
+            m_runs[w] = {begin, at};
+        }
+    }
+    /// The next segment for worker `w`, or nothing when all are taken.
+    std::optional<std::size_t> take(std::size_t w)
+    {
+        std::lock_guard lock(m_mutex);
+        auto& mine = m_runs[w];
+        if (mine.first < mine.second) return mine.first++;
+        std::size_t best = w, left = 0;
+        for (std::size_t o = 0; o < m_runs.size(); ++o)
+            if (m_runs[o].second - m_runs[o].first > left) {
+                best = o;
+                left = m_runs[o].second - m_runs[o].first;
+            }
+        if (left == 0) return std::nullopt;
+        auto& theirs = m_runs[best];
+        std::size_t mid = left == 1 ? theirs.first : theirs.first + (left + 1) / 2;
+        mine = {mid + 1, theirs.second};
+        theirs.second = mid;
+        return mid;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::vector<std::pair<std::size_t, std::size_t>> m_runs;
+};
+
 /// One worker: a decoder pool, a frame cache and a compositor kept across the segments it
-/// renders (taken in timeline order, so its decoders mostly run forward).
+/// renders (taken in timeline order, so its decoders run forward).
 struct Worker {
     DecoderPool pool;
     FrameCache frames;
@@ -136,7 +180,6 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
 
     std::mutex mutex;  // guards deferred, result counters and warnings, progress
     std::deque<std::size_t> deferred;
-    std::atomic<std::size_t> next{0};
     std::atomic<std::int64_t> done{0};
     std::atomic<bool> failed{false};
     std::exception_ptr failure;
@@ -235,6 +278,7 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
     std::vector<std::unique_ptr<Worker>> workers;
     for (int i = 0; i < result.workers; ++i)
         workers.push_back(std::make_unique<Worker>(tl, sources, worker_cache));
+    Runs runs(segments, result.workers);
     tbb::task_arena arena(result.workers);
     arena.execute([&] {
         tbb::task_group group;
@@ -242,8 +286,11 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
             group.run([&, i] {
                 Worker& w = *workers[std::size_t(i)];
                 try {
-                    for (std::size_t slot; !failed && !cancelled() && (slot = next++) < segments.size();)
-                        work(w, slot, false);
+                    while (!failed && !cancelled()) {
+                        auto slot = runs.take(std::size_t(i));
+                        if (!slot) break;
+                        work(w, *slot, false);
+                    }
                     // Segments other processes were rendering: wait for them (or take over).
                     while (!failed && !cancelled()) {
                         std::size_t slot;
@@ -426,20 +473,32 @@ class OrderedSegments : public SegmentListener {
 public:
     explicit OrderedSegments(std::size_t n) : m_slots(n) {}
 
+    /// Packets are kept only for the segment next in line (the writer streams them as they
+    /// come); a segment that starts further ahead is read back from its file when
+    /// complete, so memory holds about one segment's packets.
     void packet(std::size_t slot, AVPacket* packet) override
     {
+        std::lock_guard lock(m_mutex);
+        Slot& s = m_slots[slot];
+        if (s.mode == Mode::undecided) {
+            // Live when every segment before it that the writer still has to write is done.
+            bool next_in_line = slot >= m_front;
+            for (std::size_t k = m_front; next_in_line && k < slot; ++k) next_in_line = m_slots[k].done;
+            s.mode = next_in_line ? Mode::live : Mode::from_file;
+        }
+        if (s.mode != Mode::live) return;
         ff::PacketPtr copy = ff::make_packet();
         ff::check(av_packet_ref(copy.get(), packet), "cannot keep a packet for", "the stream",
                   int(ErrorCode::encode));
-        std::lock_guard lock(m_mutex);
-        m_slots[slot].packets.push_back(std::move(copy));
+        s.packets.push_back(std::move(copy));
         m_changed.notify_all();
     }
     void complete(std::size_t slot, const fs::path& file, bool reused) override
     {
         std::lock_guard lock(m_mutex);
-        m_slots[slot].done = true;
-        if (reused) m_slots[slot].file = file;
+        Slot& s = m_slots[slot];
+        s.done = true;
+        if (reused || s.mode != Mode::live) s.file = file;
         m_changed.notify_all();
     }
     void stop()
@@ -455,6 +514,7 @@ public:
     Next next(std::size_t slot, ff::PacketPtr& out, fs::path& file)
     {
         std::unique_lock lock(m_mutex);
+        m_front = slot;
         Slot& s = m_slots[slot];
         m_changed.wait(lock, [&] { return m_stopped || !s.packets.empty() || s.done; });
         if (!s.packets.empty()) {
@@ -471,7 +531,9 @@ public:
     }
 
 private:
+    enum class Mode { undecided, live, from_file };
     struct Slot {
+        Mode mode = Mode::undecided;
         std::deque<ff::PacketPtr> packets;
         bool done = false;
         fs::path file;
@@ -479,6 +541,7 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_changed;
     std::vector<Slot> m_slots;
+    std::size_t m_front = 0;
     bool m_stopped = false;
 };
 
