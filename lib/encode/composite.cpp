@@ -267,6 +267,50 @@ void Joiner::write_audio(AVPacket* packet)
     m_muxer.write(m_audio, packet);
 }
 
+std::int64_t EncodedTrack::bytes() const
+{
+    std::int64_t n = 0;
+    for (const auto& p : packets) n += p->size;
+    return n;
+}
+
+void write_track(const EncodedTrack& track, const std::string& path)
+{
+    Muxer muxer(path, MuxerOptions{false, false, "mp4"});
+    int stream = muxer.add_stream(track.params.get(), track.time_base);
+    muxer.start();
+    ff::PacketPtr copy = ff::make_packet();
+    for (const auto& p : track.packets) {
+        ff::check(av_packet_ref(copy.get(), p.get()), "cannot write", path, int(ErrorCode::encode));
+        muxer.write(stream, copy.get());
+        av_packet_unref(copy.get());
+    }
+    muxer.finish(true);
+}
+
+EncodedTrack read_audio_track(const std::string& path)
+{
+    ff::InputPtr input = ff::open_input(path);
+    int index = av_find_best_stream(input.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (index < 0)
+        throw Error(ErrorCode::media, "composite", "\"" + path + "\" has no audio stream").with_file(path);
+    AVStream* st = input->streams[index];
+    EncodedTrack track;
+    track.params.reset(avcodec_parameters_alloc());
+    if (!track.params) throw std::bad_alloc();
+    ff::check(avcodec_parameters_copy(track.params.get(), st->codecpar), "cannot read", path,
+              int(ErrorCode::media));
+    track.time_base = st->time_base;
+    while (true) {
+        ff::PacketPtr packet = ff::make_packet();
+        int ret = av_read_frame(input.get(), packet.get());
+        if (ret == AVERROR_EOF) break;
+        ff::check(ret, "cannot read", path, int(ErrorCode::media));
+        if (packet->stream_index == index) track.packets.push_back(std::move(packet));
+    }
+    return track;
+}
+
 CompositeResult composite_files(const std::vector<std::string>& paths, const std::string& output,
                                 bool overwrite)
 {

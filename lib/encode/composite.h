@@ -6,6 +6,8 @@
 #include "time/rational.h"
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -84,6 +86,22 @@ private:
     std::int64_t m_start = 0, m_next = 0;
     std::int64_t m_last_dts = INT64_MIN, m_last_audio_dts = INT64_MIN;
 };
+
+/// One encoded stream with all its packets: what an audio track is kept as in the cache.
+struct EncodedTrack {
+    struct ParamsDeleter {
+        void operator()(AVCodecParameters* p) const noexcept { avcodec_parameters_free(&p); }
+    };
+    std::unique_ptr<AVCodecParameters, ParamsDeleter> params;
+    AVRational time_base{1, 1};
+    std::deque<ff::PacketPtr> packets;
+    std::int64_t bytes() const;
+};
+
+/// Writes a track alone into an MP4 file (through Muxer: temporary name, then `path`).
+void write_track(const EncodedTrack& track, const std::string& path);
+/// Reads the first audio stream of a file back (timestamps in its time base).
+EncodedTrack read_audio_track(const std::string& path);
 
 struct CompositeInputInfo {
     std::string file;

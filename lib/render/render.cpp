@@ -59,23 +59,27 @@ EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
     return s;
 }
 
-std::optional<AudioTrackSettings> mix_for_render(const Timeline& tl,
-                                                 const std::map<std::string, MediaInfo>& sources,
-                                                 const RenderOptions& options, FrameRange range,
-                                                 AudioMixResult& mix)
+std::optional<AudioTrackSettings> audio_track_for(const Timeline& tl,
+                                                  const std::map<std::string, MediaInfo>& sources,
+                                                  const RenderOptions& options)
 {
     if (options.audio != "none" && options.audio != "auto" && options.audio != "always")
         throw Error(ErrorCode::usage, "render",
                     "audio mode \"" + options.audio + "\" is not auto, always or none");
     bool heard = options.audio != "none" && timeline_has_audio(tl, sources);
     if (!heard && options.audio != "always") return std::nullopt;
+    return AudioTrackSettings{tl.output.audio.sample_rate, tl.output.audio.channels, options.audio_codec, 0};
+}
+
+AudioMixResult mix_for_render(const Timeline& tl, const std::map<std::string, MediaInfo>& sources,
+                              const RenderOptions& options, FrameRange range, const AudioTrackSettings& track)
+{
     AudioMixOptions ao;
-    ao.sample_rate = tl.output.audio.sample_rate;
-    ao.channels = tl.output.audio.channels;
+    ao.sample_rate = track.sample_rate;
+    ao.channels = track.channels;
     ao.range = TimeRange{frame_to_time(range.begin, tl.output.fps), frame_to_time(range.end, tl.output.fps)};
     ao.tolerate_errors = options.tolerate_audio_errors;
-    mix = mix_audio(tl, sources, ao);
-    return AudioTrackSettings{ao.sample_rate, ao.channels, options.audio_codec, 0};
+    return mix_audio(tl, sources, ao);
 }
 
 RenderResult render_timeline(const Timeline& tl, const std::map<std::string, MediaInfo>& sources,
@@ -112,7 +116,8 @@ RenderResult render_timeline(const Timeline& tl, const std::map<std::string, Med
     Compositor compositor(tl, pool, cache);
     // Sound: mixed and encoded for the whole range before the picture starts.
     AudioMixResult mix;
-    std::optional<AudioTrackSettings> track = mix_for_render(tl, sources, options, range, mix);
+    std::optional<AudioTrackSettings> track = audio_track_for(tl, sources, options);
+    if (track) mix = mix_for_render(tl, sources, options, range, *track);
     VideoWriter writer(options.output, settings, track);
     if (track) {
         writer.write_audio(mix.samples);

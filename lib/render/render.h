@@ -43,6 +43,7 @@ struct RenderOptions {
     bool tolerate_audio_errors = false;
     std::function<void(const RenderProgress&)> progress;  ///< called from the encode stage
     const std::atomic<bool>* cancel = nullptr;            ///< set (e.g. by SIGINT) to stop
+    const std::atomic<bool>* abort = nullptr;             ///< set when other work failed: stop too
 };
 
 enum class SegmentStatus {
@@ -81,15 +82,18 @@ struct RenderResult {
     std::vector<SegmentOutcome> segments;  ///< in timeline order
     std::vector<std::string> warnings;
     double audio_seconds = 0, composite_seconds = 0;
+    bool audio_cached = false;                                    ///< the encoded sound came from the cache
     double first_byte_seconds = -1, first_fragment_seconds = -1;  ///< streaming, from the start
 };
 
-/// Mixes the sound of a range when options.audio asks for a track: the settings of that
-/// track, or nothing (and `mix` left empty).
-std::optional<AudioTrackSettings> mix_for_render(const Timeline& timeline,
-                                                 const std::map<std::string, MediaInfo>& sources,
-                                                 const RenderOptions& options, FrameRange range,
-                                                 AudioMixResult& mix);
+/// The audio track options.audio asks for (auto: when anything is heard), or nothing.
+std::optional<AudioTrackSettings> audio_track_for(const Timeline& timeline,
+                                                  const std::map<std::string, MediaInfo>& sources,
+                                                  const RenderOptions& options);
+/// The mix of a range for that track.
+AudioMixResult mix_for_render(const Timeline& timeline, const std::map<std::string, MediaInfo>& sources,
+                              const RenderOptions& options, FrameRange range,
+                              const AudioTrackSettings& track);
 
 /// A default memory budget: a quarter of the available memory, between 256 MiB and 4 GiB.
 std::size_t default_memory_budget();

@@ -3,8 +3,11 @@
 
 #include "encode/composite.h"
 #include "encode/muxer.h"
+#include "timeline/serialize.h"
 #include "util/error.h"
 #include "util/hash.h"
+
+#include <nlohmann/json.hpp>
 
 #include <tbb/info.h>
 #include <tbb/task_arena.h>
@@ -184,7 +187,9 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
     std::atomic<bool> failed{false};
     std::exception_ptr failure;
     double last_report = -1;
-    auto cancelled = [&] { return options.cancel && options.cancel->load(); };
+    auto cancelled = [&] {
+        return (options.cancel && options.cancel->load()) || (options.abort && options.abort->load());
+    };
     auto report = [&](bool force) {
         if (!options.progress) return;
         std::lock_guard lock(mutex);
@@ -359,37 +364,93 @@ void fill(RenderResult& r, const SegmentsResult& s)
     r.warnings.insert(r.warnings.end(), s.warnings.begin(), s.warnings.end());
 }
 
-/// Audio of the whole plan, mixed and encoded for `container`: parameters and packets.
-struct EncodedSound {
-    std::optional<AudioEncoder> encoder;
-    std::deque<ff::PacketPtr> packets;
-};
-
-EncodedSound encode_sound(const Timeline& tl, const SourceTable& sources, const RenderOptions& options,
-                          std::int64_t frames, const std::string& container, RenderResult& result)
+/// Strips what only changes pixels from a timeline's JSON (recursively), leaving what
+/// can change its sound.
+void strip_picture(nlohmann::json& j)
 {
-    EncodedSound sound;
-    AudioMixResult mix;
-    auto t = Clock::now();
-    auto track = mix_for_render(tl, sources, options, FrameRange{0, frames}, mix);
-    if (track) {
-        sound.encoder.emplace(*track, container, options.output);
-        sound.packets = sound.encoder->encode(mix.samples);
-        result.audio = true;
-        result.writer.audio_encoder = sound.encoder->name();
-        mix.samples.clear();
-        mix.samples.shrink_to_fit();
+    if (j.is_array()) {
+        for (auto& e : j) strip_picture(e);
+        return;
     }
-    result.audio_mix = std::move(mix);
-    result.audio_seconds = since(t);
-    return sound;
+    if (!j.is_object()) return;
+    for (const char* key : {"transform", "crop", "opacity", "color", "background", "width", "height", "video",
+                            "metadata", "id"})
+        j.erase(key);
+    for (auto& [k, v] : j.items()) strip_picture(v);
 }
 
-std::int64_t packet_bytes(const std::deque<ff::PacketPtr>& packets)
+/// The cache key of a render's sound: the timeline without its picture-only properties,
+/// the fingerprints of the sources, the track's settings, the frames it spans.
+std::string sound_key(const Timeline& tl, const SourceTable& sources, const AudioTrackSettings& track,
+                      const std::string& codec, std::int64_t frames, bool tolerate)
 {
-    std::int64_t n = 0;
-    for (const auto& p : packets) n += p->size;
-    return n;
+    nlohmann::json doc = to_json(tl);
+    strip_picture(doc);
+    nlohmann::json prints = nlohmann::json::object();
+    for (const auto& [id, info] : sources) prints[id] = info.fingerprint;
+    nlohmann::json key = {{"kind", "reel-sound"},
+                          {"render_version", REEL_RENDER_VERSION},
+                          {"libavcodec", LIBAVCODEC_IDENT},
+                          {"timeline", std::move(doc)},
+                          {"sources", std::move(prints)},
+                          {"rate", track.sample_rate},
+                          {"channels", track.channels},
+                          {"codec", codec},
+                          {"bitrate", track.bitrate},
+                          {"frames", frames},
+                          {"fps", tl.output.fps.to_string()},
+                          {"tolerate_errors", tolerate}};
+    return sha256_hex(key.dump());
+}
+
+/// The whole plan's sound, encoded for `container`: from the cache when an identical mix
+/// was encoded before, else mixed, encoded and published. Nothing when no track is wanted.
+std::optional<EncodedTrack> make_sound(const Timeline& tl, const SourceTable& sources,
+                                       const RenderOptions& options, std::int64_t frames,
+                                       const std::string& container, SegmentCache& cache,
+                                       RenderResult& result)
+{
+    auto t = Clock::now();
+    std::optional<AudioTrackSettings> wanted = audio_track_for(tl, sources, options);
+    if (!wanted) return std::nullopt;
+    AudioEncoder encoder(*wanted, container, options.output);  // also checks codec and container
+    std::string key = sound_key(tl, sources, *wanted, encoder.name(), frames, options.tolerate_audio_errors);
+    result.audio = true;
+    result.writer.audio_encoder = encoder.name();
+    EncodedTrack track;
+    if (cache.find(key) == CacheLookup::found) {
+        track = read_audio_track(cache.file_for(key).string());
+        result.audio_cached = true;
+        result.audio_mix.sample_rate = wanted->sample_rate;
+        result.audio_mix.channels = wanted->channels;
+        result.audio_mix.frames = cache.frames_of(key);
+    } else {
+        AudioMixResult mix = mix_for_render(tl, sources, options, FrameRange{0, frames}, *wanted);
+        track.packets = encoder.encode(mix.samples);
+        track.time_base = encoder.time_base();
+        track.params.reset(avcodec_parameters_alloc());
+        if (!track.params) throw std::bad_alloc();
+        ff::check(avcodec_parameters_copy(track.params.get(), encoder.parameters()),
+                  "cannot keep the sound of", options.output, int(ErrorCode::encode));
+        mix.samples.clear();
+        mix.samples.shrink_to_fit();
+        // Published for the next render unless another process is writing the same sound.
+        if (auto lock = cache.try_lock(key); lock && cache.find(key, false) != CacheLookup::found) {
+            fs::path temp = cache.temp_file(key);
+            try {
+                write_track(track, temp.string());
+                cache.publish(key, temp, mix.frames);
+            } catch (...) {
+                std::error_code ec;
+                fs::remove(temp, ec);
+                throw;
+            }
+        }
+        result.audio_mix = std::move(mix);
+    }
+    result.writer.audio_bytes = track.bytes();
+    result.audio_seconds = since(t);
+    return track;
 }
 
 }  // namespace
@@ -417,9 +478,31 @@ RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources
     if (container == "webm" && settings.codec != "vp9" && settings.codec != "av1")
         throw Error(ErrorCode::usage, "encode", "WebM holds VP9 or AV1, not " + settings.codec,
                     "use --codec vp9, or name the output .mp4");
-    // Sound first (a failure there should not cost a render), then the picture.
-    EncodedSound sound = encode_sound(tl, sources, options, plan.frames, container, result);
-    SegmentsResult segs = render_segments(tl, sources, plan.segments, cache, options);
+    // The sound is mixed (or found in the cache) while the segments render; if it fails,
+    // the segments stop too, and what was published stays for the next run.
+    std::optional<EncodedTrack> sound;
+    std::exception_ptr sound_failure;
+    std::atomic<bool> abort{false};
+    RenderOptions picture = options;
+    picture.abort = &abort;
+    std::thread sound_thread([&] {
+        try {
+            sound = make_sound(tl, sources, options, plan.frames, container, cache, result);
+        } catch (...) {
+            sound_failure = std::current_exception();
+            abort = true;
+        }
+    });
+    SegmentsResult segs;
+    std::exception_ptr picture_failure;
+    try {
+        segs = render_segments(tl, sources, plan.segments, cache, picture);
+    } catch (...) {
+        picture_failure = std::current_exception();
+    }
+    sound_thread.join();
+    if (sound_failure) std::rethrow_exception(sound_failure);
+    if (picture_failure) std::rethrow_exception(picture_failure);
     fill(result, segs);
 
     auto t = Clock::now();
@@ -437,11 +520,9 @@ RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources
     Muxer muxer(options.output);
     int video =
         muxer.add_stream(inputs[0]->video(), AVRational{int(tl.output.fps.den()), int(tl.output.fps.num())});
-    int audio = -1;
-    if (sound.encoder) {
-        audio = muxer.add_stream(sound.encoder->parameters(), sound.encoder->time_base());
-        result.writer.audio_bytes = packet_bytes(sound.packets);
-        muxer.queue(audio, std::move(sound.packets));
+    if (sound) {
+        int audio = muxer.add_stream(sound->params.get(), sound->time_base);
+        muxer.queue(audio, std::move(sound->packets));
     }
     muxer.start();
     Joiner joiner(muxer, video, -1, tl.output.fps, 0);
@@ -614,7 +695,8 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
             av_rescale_q(reference.delay(), frame_tb, audio_encoder->time_base()) - audio_encoder->priming();
         if (lead > 0) mix.samples.insert(mix.samples.begin(), std::size_t(lead * track->channels), 0.0f);
         auto packets = audio_encoder->encode(mix.samples);
-        result.writer.audio_bytes = packet_bytes(packets);
+        result.writer.audio_bytes = std::int64_t(0);
+        for (const auto& p : packets) result.writer.audio_bytes += p->size;
         muxer.queue(audio, std::move(packets));
         mix.samples.clear();
         mix.samples.shrink_to_fit();

@@ -280,6 +280,7 @@ nlohmann::json render_stats(const std::string& command, const RenderResult& r, d
                       {"decode_errors", a.decode_errors},
                       {"warnings", a.warnings},
                       {"mix_seconds", a.seconds}});
+    if (r.audio && r.segmented) audio["cached"] = r.audio_cached;
     stats["audio"] = audio;
     return stats;
 }
