@@ -31,6 +31,7 @@ struct RenderOptions {
     bool overwrite = false;
     std::optional<FrameRange> range;  ///< default: the whole timeline
     int threads = 0;                  ///< TBB arena size; 0 = all cores
+    int workers = 0;                  ///< segmented renders: segments in flight; 0 = chosen
     std::size_t memory_budget = 0;    ///< bytes; 0 = default_memory_budget()
     // Overrides of the timeline's output.video settings.
     std::optional<std::string> codec, preset;

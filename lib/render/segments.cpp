@@ -165,6 +165,8 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
         std::max<std::size_t>(1, result.memory_budget / 2 / std::max<std::size_t>(per_worker, 1));
     result.workers = int(std::clamp<std::size_t>(std::min<std::size_t>(std::size_t(threads), by_memory), 1,
                                                  std::max<std::size_t>(segments.size(), 1)));
+    if (options.workers > 0)
+        result.workers = std::clamp(options.workers, 1, int(std::max<std::size_t>(segments.size(), 1)));
     result.encoder_threads = std::max(1, threads / result.workers);
     settings.threads = result.encoder_threads;
     result.cache_budget = result.memory_budget / 2;  // frame caches, shared out among workers

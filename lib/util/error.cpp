@@ -14,6 +14,7 @@ const char* error_code_name(ErrorCode code)
         case ErrorCode::encode: return "encode";
         case ErrorCode::io: return "io";
         case ErrorCode::unavailable: return "unavailable";
+        case ErrorCode::regression: return "regression";
         case ErrorCode::interrupted: return "interrupted";
     }
     return "internal";

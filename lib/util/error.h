@@ -18,6 +18,7 @@ enum class ErrorCode : int {
     encode = 6,       ///< the encoder or muxer failed
     io = 7,           ///< reading or writing a file failed (permissions, full disk)
     unavailable = 8,  ///< the command or feature is not available in this build
+    regression = 9,   ///< reel bench --compare: slower than the baseline allows
     interrupted = 130,
 };
 

@@ -17,7 +17,6 @@ void register_pending(CLI::App& app)
     };
     static const std::vector<Pending> pending = {
         {"proxy", "Make low-resolution proxies of every source (not available in this build yet)"},
-        {"bench", "Run the benchmark suite (not available in this build yet)"},
     };
     static std::vector<CommonOptions> opts(pending.size());
     static std::vector<std::vector<std::string>> args(pending.size());

@@ -43,6 +43,7 @@ void register_plan(CLI::App& app);
 void register_render(CLI::App& app);
 void register_segment(CLI::App& app);
 void register_composite(CLI::App& app);
+void register_bench(CLI::App& app);
 void register_pending(CLI::App& app);
 
 }  // namespace reel::cli
