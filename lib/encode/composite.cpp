@@ -10,6 +10,7 @@ extern "C" {
 
 #include <algorithm>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -312,9 +313,15 @@ EncodedTrack read_audio_track(const std::string& path)
 }
 
 CompositeResult composite_files(const std::vector<std::string>& paths, const std::string& output,
-                                bool overwrite)
+                                bool overwrite, const std::atomic<bool>* cancel)
 {
     if (paths.empty()) throw Error(ErrorCode::usage, "composite", "no input files to join");
+    for (const auto& p : paths) {
+        std::error_code ec;
+        if (!std::filesystem::exists(p, ec))
+            throw Error(ErrorCode::media, "composite", "\"" + p + "\": file not found", "check the path")
+                .with_file(p);
+    }
     std::vector<std::unique_ptr<EncodedInput>> inputs;
     for (const auto& p : paths) inputs.push_back(std::make_unique<EncodedInput>(p));
     for (std::size_t i = 1; i < inputs.size(); ++i) {
@@ -329,6 +336,17 @@ CompositeResult composite_files(const std::vector<std::string>& paths, const std
     }
     CompositeResult result;
     const EncodedInput& first = *inputs[0];
+    std::string container = container_for(output);
+    AVCodecID codec = first.video()->codec_id;
+    if (container == "webm" && codec != AV_CODEC_ID_VP9 && codec != AV_CODEC_ID_AV1)
+        throw Error(ErrorCode::usage, "composite",
+                    "WebM holds VP9 or AV1, not " + codec_text(codec) + " (" + paths[0] + ")",
+                    "name the output .mp4, .mov or .mkv");
+    if (first.audio() && container == "webm" && first.audio()->codec_id != AV_CODEC_ID_OPUS &&
+        first.audio()->codec_id != AV_CODEC_ID_VORBIS)
+        throw Error(ErrorCode::usage, "composite",
+                    "WebM holds Opus or Vorbis sound, not " + codec_text(first.audio()->codec_id),
+                    "name the output .mkv");
     Muxer muxer(output);
     int video = muxer.add_stream(first.video(), inverse(first.fps()));
     int audio = -1;
@@ -346,6 +364,8 @@ CompositeResult composite_files(const std::vector<std::string>& paths, const std
         std::int64_t before = joiner.frames();
         bool is_video = false;
         while (input->next(packet.get(), is_video)) {
+            if (cancel && cancel->load())
+                throw Error(ErrorCode::interrupted, "composite", "interrupted; nothing was written");
             if (is_video)
                 joiner.write_video(packet.get());
             else

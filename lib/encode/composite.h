@@ -5,6 +5,7 @@
 #include "ff/ff.h"
 #include "time/rational.h"
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -119,7 +120,8 @@ struct CompositeResult {
 /// `reel composite`: joins encoded files, in order, into `output` by stream copy, after
 /// checking that each can follow the first (Error(media) naming the parameter and both
 /// files otherwise; nothing is written). Audio is joined too when every input has it.
+/// `cancel` (e.g. set by SIGINT) stops it with Error(interrupted), nothing written.
 CompositeResult composite_files(const std::vector<std::string>& inputs, const std::string& output,
-                                bool overwrite);
+                                bool overwrite, const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace reel

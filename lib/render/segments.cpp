@@ -163,10 +163,14 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
     std::size_t per_worker = frame_bytes * (24 + 12 * std::max<std::size_t>(sources.size(), 1));
     std::size_t by_memory =
         std::max<std::size_t>(1, result.memory_budget / 2 / std::max<std::size_t>(per_worker, 1));
-    result.workers = int(std::clamp<std::size_t>(std::min<std::size_t>(std::size_t(threads), by_memory), 1,
+    // No more workers than cores (a TBB arena cannot run more at once); threads beyond
+    // them go to the encoders.
+    std::size_t cores = std::size_t(std::max(1, tbb::info::default_concurrency()));
+    result.workers = int(std::clamp<std::size_t>(std::min({std::size_t(threads), cores, by_memory}), 1,
                                                  std::max<std::size_t>(segments.size(), 1)));
     if (options.workers > 0)
-        result.workers = std::clamp(options.workers, 1, int(std::max<std::size_t>(segments.size(), 1)));
+        result.workers =
+            std::clamp(options.workers, 1, int(std::min(cores, std::max<std::size_t>(segments.size(), 1))));
     result.encoder_threads = std::max(1, threads / result.workers);
     settings.threads = result.encoder_threads;
     result.cache_budget = result.memory_budget / 2;  // frame caches, shared out among workers
@@ -420,7 +424,10 @@ std::optional<EncodedTrack> make_sound(const Timeline& tl, const SourceTable& so
     result.audio = true;
     result.writer.audio_encoder = encoder.name();
     EncodedTrack track;
-    if (cache.find(key) == CacheLookup::found) {
+    // With --audio-errors silence the mix carries warnings the cache does not keep: mixed
+    // every time, so they are seen every time.
+    bool cacheable = !options.tolerate_audio_errors;
+    if (cacheable && cache.find(key) == CacheLookup::found) {
         track = read_audio_track(cache.file_for(key).string());
         result.audio_cached = true;
         result.audio_mix.sample_rate = wanted->sample_rate;
@@ -437,7 +444,8 @@ std::optional<EncodedTrack> make_sound(const Timeline& tl, const SourceTable& so
         mix.samples.clear();
         mix.samples.shrink_to_fit();
         // Published for the next render unless another process is writing the same sound.
-        if (auto lock = cache.try_lock(key); lock && cache.find(key, false) != CacheLookup::found) {
+        if (auto lock = cacheable ? cache.try_lock(key) : std::nullopt;
+            lock && cache.find(key, false) != CacheLookup::found) {
             fs::path temp = cache.temp_file(key);
             try {
                 write_track(track, temp.string());
@@ -696,6 +704,13 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
         std::int64_t lead =
             av_rescale_q(reference.delay(), frame_tb, audio_encoder->time_base()) - audio_encoder->priming();
         if (lead > 0) mix.samples.insert(mix.samples.begin(), std::size_t(lead * track->channels), 0.0f);
+        // An encoder without B-frames starts the picture before the sound's priming ends:
+        // the sound's first samples are dropped instead (at most the priming, ~21 ms).
+        if (lead < 0)
+            mix.samples.erase(
+                mix.samples.begin(),
+                mix.samples.begin() + std::min<std::ptrdiff_t>(std::ptrdiff_t(-lead * track->channels),
+                                                               std::ptrdiff_t(mix.samples.size())));
         auto packets = audio_encoder->encode(mix.samples);
         result.writer.audio_bytes = std::int64_t(0);
         for (const auto& p : packets) result.writer.audio_bytes += p->size;

@@ -42,15 +42,17 @@ void register_composite(CLI::App& app)
                 fs::equivalent(in, opts.common.output, ec))
                 throw Error(ErrorCode::usage, "cli", "-o names one of the inputs (" + in + ")",
                             "choose another output file");
-        CompositeResult r = composite_files(opts.inputs, opts.common.output, opts.common.overwrite);
+        CompositeResult r =
+            composite_files(opts.inputs, opts.common.output, opts.common.overwrite, &cancel_flag());
         if (!opts.common.quiet)
-            std::cerr << "reel composite: " << r.inputs.size() << " files, " << r.frames << " frames -> "
+            std::cerr << "reel composite: " << r.inputs.size()
+                      << (r.inputs.size() == 1 ? " file, " : " files, ") << r.frames << " frames -> "
                       << opts.common.output << "\n";
         nlohmann::json stats = stats_document("composite");
         stats["output"] = opts.common.output;
         stats["frames"] = r.frames;
         stats["bytes_written"] = r.bytes;
-        stats["audio"] = {{"track", r.audio}};
+        stats["audio_track"] = r.audio;
         nlohmann::json inputs = nlohmann::json::array();
         for (const auto& i : r.inputs)
             inputs.push_back(

@@ -73,6 +73,7 @@ void register_render(CLI::App& app)
         if (opts.no_cache && !opts.flags.cache_dir.empty())
             throw Error(ErrorCode::usage, "cli", "--no-cache and --cache-dir contradict each other",
                         "give one of them");
+        check_output_folder(opts.common.output);
         Project project = open_render_project(opts.flags, opts.common, "render");
         const Timeline& tl = project.timeline;
         double prepare_seconds = project.parse_seconds + project.probe_seconds;

@@ -109,6 +109,7 @@ void register_segment(CLI::App& app)
             fs::exists(opts.common.output, ec) && fs::is_regular_file(opts.common.output, ec))
             throw Error(ErrorCode::usage, "cli", "\"" + opts.common.output + "\" already exists",
                         "pass -y to overwrite it");
+        check_output_folder(opts.common.output);
         Project project = open_render_project(opts.flags, opts.common, "segment");
         const Timeline& tl = project.timeline;
         auto t = std::chrono::steady_clock::now();

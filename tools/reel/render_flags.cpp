@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace reel::cli {
@@ -116,6 +117,21 @@ FrameRange parse_range(const std::string& text, const Rational& fps, const std::
         throw Error(ErrorCode::usage, "cli", flag + " \"" + text + "\" is not a range of seconds START-END",
                     "e.g. " + flag + " 2-5.5 means from 2 s up to 5.5 s");
     return {time_to_frame(*a, fps), time_to_frame(*b, fps)};
+}
+
+void check_output_folder(const std::string& output)
+{
+    if (output.empty() || output == "-") return;
+    std::filesystem::path dir = std::filesystem::path(output).parent_path();
+    if (dir.empty()) dir = ".";
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+        throw Error(ErrorCode::io, "cli", "the output's folder \"" + dir.string() + "\" does not exist",
+                    "create it first, or write the output elsewhere")
+            .with_file(output);
+    if (::access(dir.c_str(), W_OK) != 0)
+        throw Error(ErrorCode::io, "cli", "the output's folder \"" + dir.string() + "\" is not writable")
+            .with_file(output);
 }
 
 Project open_render_project(const RenderFlags& f, const CommonOptions& common, const std::string& command)

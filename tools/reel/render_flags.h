@@ -40,6 +40,9 @@ std::uint64_t parse_size(const std::string& text, const std::string& flag, std::
 /// "A-B" in seconds (decimals or fractions) -> output frames; `flag` names the option.
 FrameRange parse_range(const std::string& text, const Rational& fps, const std::string& flag);
 
+/// Refuses an output whose folder does not exist or cannot be written, before any work.
+void check_output_folder(const std::string& output);
+
 /// The project opened (warnings printed unless quiet) after checking --media-root.
 Project open_render_project(const RenderFlags& flags, const CommonOptions& common,
                             const std::string& command);
