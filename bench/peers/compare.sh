@@ -10,7 +10,8 @@
 # melt is optional: without it the script says so and compares reel with ffmpeg.
 # Needs: a built reel (build/tools/reel/reel, or $REEL), ffmpeg, GNU time (/usr/bin/time);
 # melt (Debian package `melt`) for the third column. Environment: REEL (the binary),
-# MELT (default melt), MELT_THREADS (melt's image threads, default: all cores).
+# MELT (default melt), MELT_THREADS (melt's image threads, default: all cores), REEL_ONE_PASS=1
+# (also time reel's one-pass renderer, `render --range`, as "reel1").
 # Usage: bench/peers/compare.sh [RUNS]   (default 2 runs of each)
 set -eu
 
@@ -28,7 +29,7 @@ sh scripts/make-bench-media.sh "$media"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-tools="reel ffmpeg"
+tools="reel ${REEL_ONE_PASS:+reel1 }ffmpeg"
 if command -v "$melt" >/dev/null 2>&1; then
     tools="$tools melt"
 else
@@ -59,8 +60,13 @@ measure() {  # measure NAME OUTPUT COMMAND...: prints "NAME wall rss_kib"
 render() {  # render TOOL: one measured render to $out/TOOL.mp4
     case $1 in
         reel)
+            # --no-cache: every run renders every segment (a private cache, removed after).
             measure reel "$out/reel.mp4" "$reel" render bench/pipeline/pip_crossfade_1080p.json \
-                -o "$out/reel.mp4" -y -q ;;
+                -o "$out/reel.mp4" -y -q --no-cache ;;
+        reel1)
+            # The one-pass renderer (what --range uses): no segments, one frame-threaded encoder.
+            measure reel1 "$out/reel1.mp4" "$reel" render bench/pipeline/pip_crossfade_1080p.json \
+                -o "$out/reel1.mp4" -y -q --range 0-60 ;;
         ffmpeg)
             measure ffmpeg "$out/ffmpeg.mp4" ffmpeg -nostdin -v error -y -i "$media/bench_a.mp4" \
                 -i "$media/bench_b.mp4" -i "$media/bench_c.mp4" -filter_complex "$graph" \

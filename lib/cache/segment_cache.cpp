@@ -193,7 +193,15 @@ void SegmentCache::publish(const std::string& key, const fs::path& temp, std::in
     // A stale sidecar must never describe the new file while it is being replaced.
     fs::remove(sidecar_for(key), ec);
     if (std::rename(temp.c_str(), file.c_str()) != 0) throw io_error("cannot publish", file, errno);
-    write_file_atomic(sidecar_for(key), meta.dump() + "\n", Overwrite::replace);
+    // The sidecar is written in tmp/ and renamed across, so nothing but complete files is
+    // ever seen under segments/ (a process killed here leaves its temporary in tmp/).
+    fs::path side_temp = fs::path(temp_file(key)).replace_extension(".json");
+    write_file_atomic(side_temp, meta.dump() + "\n", Overwrite::replace);
+    if (std::rename(side_temp.c_str(), sidecar_for(key).c_str()) != 0) {
+        int err = errno;
+        fs::remove(side_temp, ec);
+        throw io_error("cannot publish", sidecar_for(key), err);
+    }
     sync_dir(file.parent_path());
 }
 

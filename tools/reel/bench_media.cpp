@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "bench_media.h"
 
+#include "common.h"
+
 #include "encode/video_writer.h"
+#include "util/error.h"
 
 #include <cmath>
 #include <cstdint>
@@ -80,7 +83,12 @@ std::filesystem::path bench_source(const std::filesystem::path& dir, const Bench
         sound[2 * i] = sound[2 * i + 1] = v;
     }
     writer.write_audio(sound);
-    for (int t = 0; t < s.fps * s.seconds; ++t) writer.write(bench_picture(s, t));
+    for (int t = 0; t < s.fps * s.seconds; ++t) {
+        if (cancel_flag())  // the unfinished file is removed by the writer
+            throw Error(ErrorCode::interrupted, "bench",
+                        "interrupted while making " + path.filename().string());
+        writer.write(bench_picture(s, t));
+    }
     writer.finish(true);
     return path;
 }

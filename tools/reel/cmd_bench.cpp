@@ -10,6 +10,7 @@
 #include "timeline/evaluate.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 #include <sys/utsname.h>
 #include <tbb/info.h>
@@ -478,6 +479,8 @@ std::vector<json> run_case(const Case& c, const BenchCommand& opts, const fs::pa
         project_file = user_project;
     } else {
         for (std::size_t i = 0; i < c.sources.size(); ++i) {
+            if (cancel_flag())
+                throw Error(ErrorCode::interrupted, "bench", "interrupted while making sources");
             if (!opts.common.quiet)
                 std::cerr << "reel bench: " << c.name << ": source " << char('a' + i) << " ("
                           << c.sources[i].width << "x" << c.sources[i].height << ", " << c.sources[i].seconds
@@ -487,6 +490,9 @@ std::vector<json> run_case(const Case& c, const BenchCommand& opts, const fs::pa
         project_file = work.path / "project.json";
         write_file_atomic(project_file, c.timeline(files).dump(2) + "\n", Overwrite::replace);
     }
+    double fps = 30;
+    if (!user_project.empty() || !files.empty())
+        fps = open_project(project_file).timeline.output.fps.to_double();
     std::map<std::string, std::vector<Run>> runs;  // by result name
     std::vector<std::string> order;
     auto record = [&](const std::string& name, Run run) {
@@ -536,10 +542,15 @@ std::vector<json> run_case(const Case& c, const BenchCommand& opts, const fs::pa
         std::vector<double> walls;
         for (const auto& r : rs) walls.push_back(r.wall);
         json wall = median_of(walls);
-        // Figures of the run with the median wall time (the middle one).
+        // Figures of the run whose wall time is nearest the median (with an even count the
+        // median falls between two runs: the faster of those).
         std::size_t mid = 0;
+        double target = wall["median"].get<double>();
         for (std::size_t i = 0; i < rs.size(); ++i)
-            if (rs[i].wall == wall["median"].get<double>()) mid = i;
+            if (std::abs(rs[i].wall - target) < std::abs(rs[mid].wall - target) ||
+                (std::abs(rs[i].wall - target) == std::abs(rs[mid].wall - target) &&
+                 rs[i].wall < rs[mid].wall))
+                mid = i;
         json j = {{"name", name},        {"group", c.group},   {"description", c.description},
                   {"width", c.width},    {"height", c.height}, {"runs", rs.size()},
                   {"wall_seconds", wall}};
@@ -547,7 +558,7 @@ std::vector<json> run_case(const Case& c, const BenchCommand& opts, const fs::pa
         double frames = j.value("frames", 0.0);
         double med = wall["median"].get<double>();
         j["fps"] = med > 0 ? frames / med : 0;
-        j["realtime_factor"] = med > 0 ? frames / 30.0 / med : 0;
+        j["realtime_factor"] = med > 0 ? frames / fps / med : 0;
         results.push_back(j);
     }
     return results;
@@ -657,7 +668,19 @@ void register_bench(CLI::App& app)
             std::string text;
             for (const auto& c : all) text += c.name + "\t" + c.group + "\t" + c.description + "\n";
             write_output(opts.common, text);
-            return json();
+            json stats = stats_document("bench");
+            stats["cases"] = 0;
+            return stats;
+        }
+        // Everything that can be refused is refused before the first case runs.
+        std::error_code ec;
+        if (!opts.common.overwrite && !opts.common.output.empty() && opts.common.output != "-" &&
+            fs::exists(opts.common.output, ec))
+            throw Error(ErrorCode::usage, "cli", "\"" + opts.common.output + "\" already exists",
+                        "pass -y to overwrite it");
+        if (!opts.compare.empty()) {
+            bool unused = false;
+            compare_with(json{{"cases", json::array()}}, opts.compare, opts.max_regression, unused);
         }
         if ((opts.common.output.empty() || opts.common.output == "-") && opts.common.stats == "-")
             throw Error(ErrorCode::usage, "cli", "--stats - and the results would both go to stdout",
@@ -694,6 +717,12 @@ void register_bench(CLI::App& app)
             }
         }
         fs::path root = opts.cache_dir.empty() ? SegmentCache::default_dir() : fs::path(opts.cache_dir);
+        fs::create_directories(root / "bench-media", ec);
+        if (ec || !fs::is_directory(root / "bench-media", ec))
+            throw Error(
+                ErrorCode::io, "bench",
+                "cannot create \"" + (root / "bench-media").string() + "\"" + (ec ? ": " + ec.message() : ""),
+                "give --cache-dir a folder reel can write");
         fs::path media_dir = root / "bench-media";
         fs::path scratch = root / "bench-scratch";
         auto started = Clock::now();
