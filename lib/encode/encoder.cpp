@@ -235,11 +235,17 @@ int AudioEncoder::priming() const noexcept
 
 std::deque<ff::PacketPtr> AudioEncoder::encode(const std::vector<float>& interleaved)
 {
+    return encode_more(interleaved, true);
+}
+
+std::deque<ff::PacketPtr> AudioEncoder::encode_more(const std::vector<float>& interleaved, bool last)
+{
     auto started = std::chrono::steady_clock::now();
     AVCodecContext* c = m_codec.get();
     std::deque<ff::PacketPtr> packets;
     int channels = c->ch_layout.nb_channels;
-    std::int64_t total = std::int64_t(interleaved.size()) / channels;
+    m_pending.insert(m_pending.end(), interleaved.begin(), interleaved.end());
+    std::int64_t total = std::int64_t(m_pending.size()) / channels;
     int frame_size = c->frame_size > 0 ? c->frame_size : 1024;
     auto receive = [&] {
         while (true) {
@@ -250,7 +256,9 @@ std::deque<ff::PacketPtr> AudioEncoder::encode(const std::vector<float>& interle
             packets.push_back(std::move(pkt));
         }
     };
-    for (std::int64_t pos = 0; pos < total; pos += frame_size) {
+    std::int64_t pos = 0;
+    for (; pos < total; pos += frame_size) {
+        if (total - pos < frame_size && !last) break;  // a partial frame waits for more
         int n = int(std::min<std::int64_t>(frame_size, total - pos));
         ff::FramePtr frame = ff::make_frame();
         frame->format = c->sample_fmt;
@@ -260,7 +268,7 @@ std::deque<ff::PacketPtr> AudioEncoder::encode(const std::vector<float>& interle
                   m_context, int(ErrorCode::encode));
         ff::check(av_frame_get_buffer(frame.get(), 0), "cannot allocate audio for", m_context,
                   int(ErrorCode::encode));
-        const float* src = interleaved.data() + pos * channels;
+        const float* src = m_pending.data() + pos * channels;
         if (c->sample_fmt == AV_SAMPLE_FMT_FLTP) {
             for (int ch = 0; ch < channels; ++ch) {
                 float* dst = reinterpret_cast<float*>(frame->data[ch]);
@@ -276,14 +284,20 @@ std::deque<ff::PacketPtr> AudioEncoder::encode(const std::vector<float>& interle
         } else {
             throw Error(ErrorCode::encode, "encode", "unsupported audio sample format for the encoder");
         }
-        frame->pts = pos;
+        frame->pts = m_next_pts;
+        m_next_pts += n;
         ff::check(avcodec_send_frame(c, frame.get()), "cannot encode the audio of", m_context,
                   int(ErrorCode::encode));
         receive();
     }
-    ff::check(avcodec_send_frame(c, nullptr), "cannot flush the audio encoder of", m_context,
-              int(ErrorCode::encode));
-    receive();
+    m_pending.erase(m_pending.begin(),
+                    m_pending.begin() + std::min<std::ptrdiff_t>(std::ptrdiff_t(pos * channels),
+                                                                 std::ptrdiff_t(m_pending.size())));
+    if (last) {
+        ff::check(avcodec_send_frame(c, nullptr), "cannot flush the audio encoder of", m_context,
+                  int(ErrorCode::encode));
+        receive();
+    }
     m_seconds += since(started);
     return packets;
 }

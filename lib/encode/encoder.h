@@ -91,6 +91,10 @@ public:
     /// Encodes the whole track (values beyond ±1 clip) and flushes; call once. Packet
     /// timestamps are in time_base() (1/sample_rate).
     std::deque<ff::PacketPtr> encode(const std::vector<float>& interleaved);
+    /// Encodes a track piece by piece: each call takes the next interleaved samples (any
+    /// count; a partial frame waits for the next call) and returns the packets ready;
+    /// `last` flushes. Do not mix with encode().
+    std::deque<ff::PacketPtr> encode_more(const std::vector<float>& interleaved, bool last);
 
     const AVCodecParameters* parameters() const noexcept { return m_params.get(); }
     AVRational time_base() const noexcept;
@@ -107,6 +111,8 @@ private:
     ff::CodecContextPtr m_codec;
     std::unique_ptr<AVCodecParameters, ParamsDeleter> m_params;
     double m_seconds = 0;
+    std::vector<float> m_pending;  ///< encode_more: samples short of a whole frame
+    std::int64_t m_next_pts = 0;
 };
 
 }  // namespace reel

@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -653,14 +654,11 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
     settings.threads = 1;
     VideoEncoder reference(settings, options.output);
     std::optional<AudioEncoder> audio_encoder;
-    AudioMixResult mix;
-    auto track = options.audio == "none"
-                     ? std::nullopt
-                     : std::optional<AudioTrackSettings>(AudioTrackSettings{
-                           tl.output.audio.sample_rate, tl.output.audio.channels, "aac", 0});
-    bool heard = options.audio == "always" || (options.audio != "none" && timeline_has_audio(tl, sources));
-    if (!heard) track.reset();
-    if (track) audio_encoder.emplace(*track, "mp4", options.output);
+    std::optional<AudioTrackSettings> track = audio_track_for(tl, sources, options);
+    if (track) {
+        track->codec = "aac";  // what Media Source Extensions play beside H.264
+        audio_encoder.emplace(*track, "mp4", options.output);
+    }
     Muxer muxer(options.output, MuxerOptions{true, false, "mp4"});
     AVRational frame_tb{int(tl.output.fps.den()), int(tl.output.fps.num())};
     int video = muxer.add_stream(reference.parameters(), frame_tb);
@@ -690,38 +688,51 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
         }
     } join{renderer, order};
 
-    auto t = Clock::now();
+    // The sound is mixed and encoded as the picture goes out, a second ahead of it, so the
+    // first fragments do not wait for the whole timeline's mix.
+    std::unique_ptr<AudioMixer> mixer;
+    std::int64_t lead = 0;
+    bool audio_done = true, audio_started = false;
+    double audio_seconds = 0;
+    std::vector<float> chunk;
     if (audio_encoder) {
         AudioMixOptions ao;
         ao.sample_rate = track->sample_rate;
         ao.channels = track->channels;
         ao.range = TimeRange{Rational(0), frame_to_time(plan.frames, tl.output.fps)};
         ao.tolerate_errors = options.tolerate_audio_errors;
-        mix = mix_audio(tl, sources, ao);
+        mixer = std::make_unique<AudioMixer>(tl, sources, ao);
         // Fragments carry no edit lists: the picture starts at the video encoder's delay
         // (below) and the sound at its priming samples, each track's first packet at 0.
-        // Silence makes up the difference, so picture and sound stay in sync.
-        std::int64_t lead =
+        // Silence makes up the difference, so picture and sound stay in sync; without a
+        // B-frame delay to cover the priming, the sound's first samples are dropped
+        // instead (at most the priming, ~21 ms).
+        lead =
             av_rescale_q(reference.delay(), frame_tb, audio_encoder->time_base()) - audio_encoder->priming();
-        if (lead > 0) mix.samples.insert(mix.samples.begin(), std::size_t(lead * track->channels), 0.0f);
-        // An encoder without B-frames starts the picture before the sound's priming ends:
-        // the sound's first samples are dropped instead (at most the priming, ~21 ms).
-        if (lead < 0)
-            mix.samples.erase(
-                mix.samples.begin(),
-                mix.samples.begin() + std::min<std::ptrdiff_t>(std::ptrdiff_t(-lead * track->channels),
-                                                               std::ptrdiff_t(mix.samples.size())));
-        auto packets = audio_encoder->encode(mix.samples);
-        result.writer.audio_bytes = std::int64_t(0);
-        for (const auto& p : packets) result.writer.audio_bytes += p->size;
-        muxer.queue(audio, std::move(packets));
-        mix.samples.clear();
-        mix.samples.shrink_to_fit();
+        audio_done = false;
         result.audio = true;
         result.writer.audio_encoder = audio_encoder->name();
+        result.writer.audio_bytes = 0;
     }
-    result.audio_mix = std::move(mix);
-    result.audio_seconds = since(t);
+    auto feed_audio = [&](double until_seconds) {
+        auto t = Clock::now();
+        while (!audio_done && double(mixer->position()) / track->sample_rate < until_seconds) {
+            mixer->mix_next(track->sample_rate / 2, chunk);
+            bool last = mixer->position() >= mixer->frames();
+            if (!audio_started) {
+                audio_started = true;
+                std::size_t n = std::size_t(std::abs(lead) * track->channels);
+                if (lead > 0) chunk.insert(chunk.begin(), n, 0.0f);
+                if (lead < 0)
+                    chunk.erase(chunk.begin(), chunk.begin() + std::ptrdiff_t(std::min(n, chunk.size())));
+            }
+            auto packets = audio_encoder->encode_more(chunk, last);
+            for (const auto& p : packets) result.writer.audio_bytes += p->size;
+            muxer.queue(audio, std::move(packets));
+            audio_done = last;
+        }
+        audio_seconds += since(t);
+    };
 
     // Fragment decode times cannot go below zero, and an edit list to hide the B-frame
     // delay would have to be in the moov before any frame exists: the picture (and the
@@ -741,7 +752,9 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
                 break;
             }
             if (what == OrderedSegments::Next::end) break;
+            double ahead = (Rational(joiner.frames()) / tl.output.fps).to_double() + 1.0;
             if (what == OrderedSegments::Next::packet) {
+                feed_audio(ahead);
                 joiner.write_video(live.get());
                 continue;
             }
@@ -752,7 +765,10 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
                             "remove the cache folder " + cache.dir().string() + " and run again");
             bool is_video = false;
             while (input.next(packet.get(), is_video)) {
-                if (is_video) joiner.write_video(packet.get());
+                if (is_video) {
+                    feed_audio((Rational(joiner.frames()) / tl.output.fps).to_double() + 1.0);
+                    joiner.write_video(packet.get());
+                }
                 av_packet_unref(packet.get());
             }
         }
@@ -761,6 +777,11 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
     if (failure) std::rethrow_exception(failure);
     if (stopped && joiner.frames() < plan.frames + reference.delay())
         throw Error(ErrorCode::internal, "segment", "the stream stopped before its end");
+    if (mixer) {
+        feed_audio(std::numeric_limits<double>::infinity());
+        result.audio_mix = mixer->stats();
+        result.audio_seconds = audio_seconds;
+    }
     muxer.finish(options.overwrite);
     if (muxer.first_fragment())
         result.first_fragment_seconds =
