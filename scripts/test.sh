@@ -12,6 +12,9 @@ if [ "${CI:-}" = "true" ]; then args="$args -DREEL_WERROR=ON"; fi
 if [ "${REEL_SANITIZE:-0}" = "1" ]; then
     args="$args -DREEL_SANITIZE=ON"
     REEL_BUILD_DIR=${REEL_BUILD_DIR:-build-asan}
+    # Leaks inside third-party libraries only (see the file for the evidence).
+    LSAN_OPTIONS="suppressions=$(pwd)/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+    export LSAN_OPTIONS
 fi
 build_dir=${REEL_BUILD_DIR:-build}
 REEL_BUILD_DIR=$build_dir REEL_CMAKE_ARGS="$args ${REEL_CMAKE_ARGS:-}" sh scripts/setup.sh
