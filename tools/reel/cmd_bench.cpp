@@ -302,11 +302,14 @@ std::vector<Case> suite(bool quick)
         c.group = "incremental";
         c.description =
             std::to_string(int(total)) + " s " + std::to_string(h) +
-            "p30, 12 clips of 3 sources: full render, then clip 7's opacity edited, then unchanged";
+            "p30, 12 clips of 3 sources, 2 s segments: full render, then clip 7's opacity edited, then "
+            "unchanged";
         c.width = w;
         c.height = h;
         c.seconds = total;
-        c.segment_seconds = total / 12;
+        // Segments of one GOP (2 s): no keyframes beyond the GOP's, and a 5 s clip spans
+        // three segments, so both workers re-render an edit.
+        c.segment_seconds = std::min(2.0, total / 12);
         c.kind = "incremental";
         c.sources = sources(w, h, quick ? 6 : 12, 3);
         c.timeline = [=](const std::map<std::string, std::string>& f) {
