@@ -34,6 +34,13 @@ struct Box {
 Compositor::Compositor(const Timeline& timeline, DecoderPool& pool, FrameCache& cache)
     : m_timeline(timeline), m_pool(pool), m_cache(cache)
 {
+    auto count = [&](const Composition& c) {
+        for (const auto& track : c.tracks)
+            for (const auto& it : track.items)
+                if (it.type == ItemType::comp) ++m_comp_uses[it.comp];
+    };
+    count(timeline.root);
+    for (const auto& [name, c] : timeline.compositions) count(c);
 }
 
 std::shared_ptr<const Image> Compositor::render(std::int64_t frame)
@@ -109,14 +116,17 @@ void Compositor::draw_tracks(Image& canvas, const Composition& comp, const Ratio
 
 std::shared_ptr<const Image> Compositor::composition_at(const Composition& comp, const Rational& t)
 {
-    std::string key = "comp:" + comp.name + "@" + t.to_string();
-    if (auto hit = m_cache.find(key)) return hit;
+    auto uses = m_comp_uses.find(comp.name);
+    bool shared = uses != m_comp_uses.end() && uses->second > 1;
+    std::string key = shared ? "comp:" + comp.name + "@" + t.to_string() : std::string();
+    if (shared)
+        if (auto hit = m_cache.find(key)) return hit;
     auto img = std::make_shared<Image>(comp.width, comp.height, true);
     img->fill(comp.background ? to_yuva(*comp.background) : transparent);
     draw_tracks(*img, comp, t);
     ++m_counters.comps_rendered;
     std::shared_ptr<const Image> done = std::move(img);
-    m_cache.insert(key, done);
+    if (shared) m_cache.insert(key, done);
     return done;
 }
 

@@ -8,6 +8,7 @@
 #include "timeline/model.h"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -47,6 +48,9 @@ private:
     const Timeline& m_timeline;
     DecoderPool& m_pool;
     FrameCache& m_cache;
+    /// Items referring to each composition: a frame of a composition referred to once is
+    /// never asked for twice at one time, so only the others are kept in the cache.
+    std::map<std::string, int> m_comp_uses;
     std::int64_t m_tick = 0;
     std::vector<ActiveLayer> m_layers;
     ComposeCounters m_counters;
