@@ -627,10 +627,21 @@ json compare_with(const json& doc, const std::string& baseline_file, double max_
                          {"ratio", ratio},
                          {"regressed", worse}});
     }
+    // Ratios only mean something between like runs: say when they are not.
+    json warnings = json::array();
+    if (doc.contains("quick") && base.value("quick", false) != doc.value("quick", false))
+        warnings.push_back("the baseline was a " +
+                           std::string(base.value("quick", false) ? "--quick" : "full") +
+                           " run and this one is not");
+    if (doc.contains("machine") && base.contains("machine") && base["machine"].is_object())
+        for (const char* key : {"cpu_model", "cores", "encoder", "libavcodec"})
+            if (base["machine"].value(key, json()) != doc["machine"].value(key, json()))
+                warnings.push_back(std::string("machine ") + key + " differs from the baseline's");
     return {{"baseline", baseline_file},
             {"max_regression", max_regression},
             {"cases", cases},
-            {"regressed", regressed}};
+            {"regressed", regressed},
+            {"warnings", warnings}};
 }
 
 }  // namespace
@@ -751,6 +762,9 @@ void register_bench(CLI::App& app)
         bool regressed = false;
         if (!opts.compare.empty()) {
             doc["compare"] = compare_with(doc, opts.compare, opts.max_regression, regressed);
+            if (!opts.common.quiet)
+                for (const auto& w : doc["compare"]["warnings"])
+                    std::cerr << "reel bench: warning: " << w.get<std::string>() << "\n";
             if (!opts.common.quiet)
                 for (const auto& c : doc["compare"]["cases"])
                     std::cerr << "reel bench: " << c["name"].get<std::string>() << " x"
