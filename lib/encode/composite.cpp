@@ -312,6 +312,24 @@ EncodedTrack read_audio_track(const std::string& path)
     return track;
 }
 
+std::int64_t Joiner::append(EncodedInput& input, const std::atomic<bool>* cancel)
+{
+    begin_part();
+    std::int64_t before = m_next;
+    ff::PacketPtr packet = ff::make_packet();
+    bool is_video = false;
+    while (input.next(packet.get(), is_video)) {
+        if (cancel && cancel->load())
+            throw Error(ErrorCode::interrupted, "composite", "interrupted; nothing was written");
+        if (is_video)
+            write_video(packet.get());
+        else
+            write_audio(packet.get());
+        av_packet_unref(packet.get());
+    }
+    return m_next - before;
+}
+
 CompositeResult composite_files(const std::vector<std::string>& paths, const std::string& output,
                                 bool overwrite, const std::atomic<bool>* cancel)
 {
@@ -322,10 +340,11 @@ CompositeResult composite_files(const std::vector<std::string>& paths, const std
             throw Error(ErrorCode::media, "composite", "\"" + p + "\": file not found", "check the path")
                 .with_file(p);
     }
-    std::vector<std::unique_ptr<EncodedInput>> inputs;
-    for (const auto& p : paths) inputs.push_back(std::make_unique<EncodedInput>(p));
-    for (std::size_t i = 1; i < inputs.size(); ++i) {
-        std::string why = incompatibility(*inputs[0], *inputs[i]);
+    // Every input is checked before anything is written, one open file at a time (a long
+    // list must not run into the open-file limit); they are opened again to be joined.
+    EncodedInput first(paths[0]);
+    for (std::size_t i = 1; i < paths.size(); ++i) {
+        std::string why = incompatibility(first, EncodedInput(paths[i]));
         if (!why.empty())
             throw Error(
                 ErrorCode::media, "composite",
@@ -335,13 +354,8 @@ CompositeResult composite_files(const std::vector<std::string>& paths, const std
                 .with_file(paths[i]);
     }
     CompositeResult result;
-    const EncodedInput& first = *inputs[0];
     std::string container = container_for(output);
-    AVCodecID codec = first.video()->codec_id;
-    if (container == "webm" && codec != AV_CODEC_ID_VP9 && codec != AV_CODEC_ID_AV1)
-        throw Error(ErrorCode::usage, "composite",
-                    "WebM holds VP9 or AV1, not " + codec_text(codec) + " (" + paths[0] + ")",
-                    "name the output .mp4, .mov or .mkv");
+    check_container_codec(container, codec_text(first.video()->codec_id));
     if (first.audio() && container == "webm" && first.audio()->codec_id != AV_CODEC_ID_OPUS &&
         first.audio()->codec_id != AV_CODEC_ID_VORBIS)
         throw Error(ErrorCode::usage, "composite",
@@ -358,23 +372,12 @@ CompositeResult composite_files(const std::vector<std::string>& paths, const std
     }
     muxer.start();
     Joiner joiner(muxer, video, audio, first.fps(), rate);
-    ff::PacketPtr packet = ff::make_packet();
-    for (auto& input : inputs) {
-        joiner.begin_part();
-        std::int64_t before = joiner.frames();
-        bool is_video = false;
-        while (input->next(packet.get(), is_video)) {
-            if (cancel && cancel->load())
-                throw Error(ErrorCode::interrupted, "composite", "interrupted; nothing was written");
-            if (is_video)
-                joiner.write_video(packet.get());
-            else
-                joiner.write_audio(packet.get());
-            av_packet_unref(packet.get());
-        }
+    for (const auto& path : paths) {
+        EncodedInput input(path);
+        std::int64_t frames = joiner.append(input, cancel);
         CompositeInputInfo info;
-        info.file = input->path();
-        info.frames = joiner.frames() - before;
+        info.file = path;
+        info.frames = frames;
         info.duration_seconds = (Rational(info.frames) / first.fps()).to_double();
         result.inputs.push_back(info);
     }

@@ -77,6 +77,10 @@ public:
     /// overlap the previous part's last one are dropped.
     void write_audio(AVPacket* packet);
 
+    /// A whole file as the next part (its audio too, when the joiner has an audio
+    /// stream); returns its frames. `cancel` set stops it with Error(interrupted).
+    std::int64_t append(EncodedInput& input, const std::atomic<bool>* cancel = nullptr);
+
     std::int64_t frames() const noexcept { return m_next; }
 
 private:

@@ -26,6 +26,13 @@ std::string container_for(const std::string& path)
                 "name the output .mp4, .mov, .mkv or .webm");
 }
 
+void check_container_codec(const std::string& container, const std::string& codec)
+{
+    if (container == "webm" && codec != "vp9" && codec != "av1")
+        throw Error(ErrorCode::usage, "encode", "WebM holds VP9 or AV1, not " + codec,
+                    "use --codec vp9, or name the output .mp4 (or .mkv)");
+}
+
 void Muxer::OutputDeleter::operator()(AVFormatContext* ctx) const noexcept
 {
     if (!ctx) return;

@@ -25,6 +25,10 @@ struct MuxerOptions {
 /// throws Error(usage) for others.
 std::string container_for(const std::string& path);
 
+/// Refuses (Error(usage)) a video codec ("h264", "hevc", "vp9", "av1") the container
+/// cannot hold: WebM takes only VP9 and AV1.
+void check_container_codec(const std::string& container, const std::string& codec);
+
 /// Writes encoded streams into a file. A regular file is written under a temporary name
 /// beside `path` and renamed into place by finish(); destroyed unfinished (error, cancel),
 /// it removes the temporary file, so no partial file is ever seen at `path`. "-" is

@@ -9,9 +9,7 @@ VideoWriter::VideoWriter(const std::string& path, const EncoderSettings& setting
                          std::optional<AudioTrackSettings> audio, MuxerOptions options)
     : m_video(settings, path), m_muxer(path, std::move(options))
 {
-    if (m_muxer.container() == "webm" && settings.codec != "vp9" && settings.codec != "av1")
-        throw Error(ErrorCode::usage, "encode", "WebM holds VP9 or AV1, not " + settings.codec,
-                    "use --codec vp9, or name the output .mp4");
+    check_container_codec(m_muxer.container(), settings.codec);
     m_stats.encoder = m_video.name();
     m_video_stream = m_muxer.add_stream(m_video.parameters(), m_video.time_base());
     if (audio) {

@@ -3,6 +3,7 @@
 
 #include "encode/composite.h"
 #include "encode/muxer.h"
+#include "stats/stats.h"
 #include "timeline/serialize.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -28,11 +29,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t)
-{
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 void add(DecodeCounters& a, const DecodeCounters& b)
 {
@@ -153,7 +149,7 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
                                const std::vector<Segment>& segments, SegmentCache& cache,
                                const RenderOptions& options, SegmentListener* listener)
 {
-    auto started = Clock::now();
+    Stopwatch started;
     SegmentsResult result;
     EncoderSettings settings = encoder_settings(tl, options);
     result.encoder = encoder_name(settings.codec);
@@ -200,7 +196,7 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
     auto report = [&](bool force) {
         if (!options.progress) return;
         std::lock_guard lock(mutex);
-        double now = since(started);
+        double now = started.seconds();
         if (!force && now - last_report < 0.25) return;
         last_report = now;
         options.progress(RenderProgress{done.load(), total, now});
@@ -235,17 +231,23 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
         out.bytes = std::int64_t(fs::file_size(cache.file_for(keys[slot])));
         return true;
     };
+    // A segment found complete in the cache: recorded, counted and handed on.
+    auto reuse = [&](std::size_t slot, SegmentStatus status, const Stopwatch& t) {
+        SegmentOutcome& out = result.outcomes[slot];
+        out.status = status;
+        out.bytes = std::int64_t(fs::file_size(cache.file_for(keys[slot])));
+        out.seconds = t.seconds();
+        done += segments[slot].frames.size();
+        if (listener) listener->complete(slot, cache.file_for(keys[slot]), true);
+        report(false);
+    };
     // With the key's lock held: found now (another process finished it), or render it.
     auto locked = [&](Worker& w, std::size_t slot, bool waited_for_other) {
-        auto t = Clock::now();
+        Stopwatch t;
         SegmentOutcome& out = result.outcomes[slot];
         CacheLookup look = cache.find(keys[slot]);
         if (look == CacheLookup::found) {
-            out.status = waited_for_other ? SegmentStatus::waited : SegmentStatus::reused;
-            out.bytes = std::int64_t(fs::file_size(cache.file_for(keys[slot])));
-            out.seconds = since(t);
-            done += segments[slot].frames.size();
-            if (listener) listener->complete(slot, cache.file_for(keys[slot]), true);
+            reuse(slot, waited_for_other ? SegmentStatus::waited : SegmentStatus::reused, t);
             return;
         }
         if (look == CacheLookup::corrupt) {
@@ -258,19 +260,13 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
         }
         if (!render_one(w, slot)) return;
         out.status = SegmentStatus::rendered;
-        out.seconds = since(t);
+        out.seconds = t.seconds();
         if (listener) listener->complete(slot, cache.file_for(keys[slot]), false);
     };
     auto work = [&](Worker& w, std::size_t slot, bool blocking) {
-        auto t = Clock::now();
-        SegmentOutcome& out = result.outcomes[slot];
+        Stopwatch t;
         if (!blocking && cache.find(keys[slot]) == CacheLookup::found) {
-            out.status = SegmentStatus::reused;
-            out.bytes = std::int64_t(fs::file_size(cache.file_for(keys[slot])));
-            out.seconds = since(t);
-            done += segments[slot].frames.size();
-            if (listener) listener->complete(slot, cache.file_for(keys[slot]), true);
-            report(false);
+            reuse(slot, SegmentStatus::reused, t);
             return;
         }
         if (blocking) {
@@ -340,7 +336,7 @@ SegmentsResult render_segments(const Timeline& tl, const SourceTable& sources,
             ++result.waited;
         }
     }
-    result.wall_seconds = since(started);
+    result.wall_seconds = started.seconds();
     return result;
 }
 
@@ -417,7 +413,7 @@ std::optional<EncodedTrack> make_sound(const Timeline& tl, const SourceTable& so
                                        const std::string& container, SegmentCache& cache,
                                        RenderResult& result)
 {
-    auto t = Clock::now();
+    Stopwatch t;
     std::optional<AudioTrackSettings> wanted = audio_track_for(tl, sources, options);
     if (!wanted) return std::nullopt;
     AudioEncoder encoder(*wanted, container, options.output);  // also checks codec and container
@@ -460,7 +456,7 @@ std::optional<EncodedTrack> make_sound(const Timeline& tl, const SourceTable& so
         result.audio_mix = std::move(mix);
     }
     result.writer.audio_bytes = track.bytes();
-    result.audio_seconds = since(t);
+    result.audio_seconds = t.seconds();
     return track;
 }
 
@@ -482,13 +478,11 @@ RenderResult render_into_cache(const Timeline& tl, const SourceTable& sources,
 RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources, const Plan& plan,
                                   SegmentCache& cache, const RenderOptions& options)
 {
-    auto started = Clock::now();
+    Stopwatch started;
     RenderResult result;
     std::string container = container_for(options.output);
     EncoderSettings settings = encoder_settings(tl, options);
-    if (container == "webm" && settings.codec != "vp9" && settings.codec != "av1")
-        throw Error(ErrorCode::usage, "encode", "WebM holds VP9 or AV1, not " + settings.codec,
-                    "use --codec vp9, or name the output .mp4");
+    check_container_codec(container, settings.codec);
     // The sound is mixed (or found in the cache) while the segments render; if it fails,
     // the segments stop too, and what was published stays for the next run.
     std::optional<EncodedTrack> sound;
@@ -516,44 +510,36 @@ RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources
     if (picture_failure) std::rethrow_exception(picture_failure);
     fill(result, segs);
 
-    auto t = Clock::now();
-    std::vector<std::unique_ptr<EncodedInput>> inputs;
-    for (const auto& o : segs.outcomes)
-        inputs.push_back(std::make_unique<EncodedInput>(cache.file_for(o.key).string()));
-    for (std::size_t i = 1; i < inputs.size(); ++i) {
-        std::string why = incompatibility(*inputs[0], *inputs[i]);
-        if (!why.empty())
-            throw Error(ErrorCode::internal, "composite",
-                        "cached segment " + std::to_string(segs.outcomes[i].index) +
-                            " cannot follow segment " + std::to_string(segs.outcomes[0].index) + ": " + why,
-                        "remove the cache folder " + cache.dir().string() + " and render again");
-    }
+    Stopwatch t;
+    // One segment file open at a time: each is checked against the first, then joined.
+    EncodedInput first(cache.file_for(segs.outcomes[0].key).string());
     Muxer muxer(options.output);
     int video =
-        muxer.add_stream(inputs[0]->video(), AVRational{int(tl.output.fps.den()), int(tl.output.fps.num())});
+        muxer.add_stream(first.video(), AVRational{int(tl.output.fps.den()), int(tl.output.fps.num())});
     if (sound) {
         int audio = muxer.add_stream(sound->params.get(), sound->time_base);
         muxer.queue(audio, std::move(sound->packets));
     }
     muxer.start();
     Joiner joiner(muxer, video, -1, tl.output.fps, 0);
-    ff::PacketPtr packet = ff::make_packet();
-    for (auto& input : inputs) {
-        joiner.begin_part();
-        bool is_video = false;
-        while (input->next(packet.get(), is_video)) {
-            if (options.cancel && options.cancel->load()) throw interrupted(0, plan.frames);
-            if (is_video) joiner.write_video(packet.get());
-            av_packet_unref(packet.get());
-        }
+    joiner.append(first, options.cancel);
+    for (std::size_t i = 1; i < segs.outcomes.size(); ++i) {
+        EncodedInput input(cache.file_for(segs.outcomes[i].key).string());
+        std::string why = incompatibility(first, input);
+        if (!why.empty())
+            throw Error(ErrorCode::internal, "composite",
+                        "cached segment " + std::to_string(segs.outcomes[i].index) +
+                            " cannot follow segment " + std::to_string(segs.outcomes[0].index) + ": " + why,
+                        "remove the cache folder " + cache.dir().string() + " and render again");
+        joiner.append(input, options.cancel);
     }
     muxer.finish(options.overwrite);
-    result.composite_seconds = since(t);
+    result.composite_seconds = t.seconds();
     result.frames = joiner.frames();
     result.duration = Rational(result.frames) / tl.output.fps;
     result.writer.frames = result.frames;
     result.writer.bytes = muxer.bytes();
-    result.wall_seconds = since(started);
+    result.wall_seconds = started.seconds();
     return result;
 }
 
@@ -715,7 +701,7 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
         result.writer.audio_bytes = 0;
     }
     auto feed_audio = [&](double until_seconds) {
-        auto t = Clock::now();
+        Stopwatch t;
         while (!audio_done && double(mixer->position()) / track->sample_rate < until_seconds) {
             mixer->mix_next(track->sample_rate / 2, chunk);
             bool last = mixer->position() >= mixer->frames();
@@ -731,7 +717,7 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
             muxer.queue(audio, std::move(packets));
             audio_done = last;
         }
-        audio_seconds += since(t);
+        audio_seconds += t.seconds();
     };
 
     // Fragment decode times cannot go below zero, and an edit list to hide the B-frame
@@ -791,7 +777,7 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
     result.duration = Rational(result.frames) / tl.output.fps;
     result.writer.frames = result.frames;
     result.writer.bytes = muxer.bytes();
-    result.wall_seconds = since(started);
+    result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return result;
 }
 

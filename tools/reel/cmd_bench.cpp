@@ -30,7 +30,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using json = nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 struct BenchCommand {
     CommonOptions common;
@@ -43,11 +42,6 @@ struct BenchCommand {
     std::string cache_dir;
     int threads = 0;
 };
-
-double since(Clock::time_point t)
-{
-    return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 /// Peak resident memory since the last reset_peak_rss() (VmHWM), in bytes.
 std::int64_t peak_rss()
@@ -70,24 +64,6 @@ void reset_peak_rss()
     std::ofstream clear("/proc/self/clear_refs");
     clear << "5";
 }
-
-/// A folder removed with its contents at the end of a run.
-struct ScratchDir {
-    fs::path path;
-    explicit ScratchDir(const fs::path& parent)
-    {
-        fs::create_directories(parent);
-        std::string templ = (parent / "run-XXXXXX").string();
-        if (!::mkdtemp(templ.data()))
-            throw Error(ErrorCode::io, "bench", "cannot create a folder in " + parent.string());
-        path = templ;
-    }
-    ~ScratchDir()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-};
 
 // ---- timelines -----------------------------------------------------------------------
 
@@ -383,7 +359,7 @@ std::size_t used_sources(const Project& p)
 Run render_run(const fs::path& project_file, const fs::path& cache_dir, const fs::path& out, int threads,
                int workers, double segment_seconds)
 {
-    auto t = Clock::now();
+    Stopwatch t;
     Project project = open_project(project_file);
     RenderFlags flags;
     flags.segment_seconds = segment_seconds;
@@ -397,7 +373,7 @@ Run render_run(const fs::path& project_file, const fs::path& cache_dir, const fs
     ro.workers = workers;
     RenderResult r = render_with_segments(project.timeline, project.sources, plan, cache, ro);
     Run run;
-    run.wall = since(t);
+    run.wall = t.seconds();
     run.stats = render_figures(r, used_sources(project));
     return run;
 }
@@ -406,7 +382,7 @@ Run render_run(const fs::path& project_file, const fs::path& cache_dir, const fs
 /// compositor would (full size, converted), nothing composited or encoded.
 Run decode_run(const fs::path& project_file, int threads)
 {
-    auto t = Clock::now();
+    Stopwatch t;
     Project project = open_project(project_file);
     const Timeline& tl = project.timeline;
     int n = threads > 0 ? threads : tbb::info::default_concurrency();
@@ -425,7 +401,7 @@ Run decode_run(const fs::path& project_file, int threads)
             }
     }
     Run run;
-    run.wall = since(t);
+    run.wall = t.seconds();
     const DecodeCounters& d = pool.counters();
     run.stats = {{"frames", frames},
                  {"pictures", pictures},
@@ -455,7 +431,7 @@ Run encode_run(const fs::path& project_file, int threads)
     ro.threads = threads;
     EncoderSettings settings = encoder_settings(tl, ro);
     settings.threads = threads > 0 ? threads : tbb::info::default_concurrency();
-    auto t = Clock::now();
+    Stopwatch t;
     VideoEncoder encoder(settings, "encode-only");
     std::int64_t bytes = 0;
     PacketSink sink = [&](AVPacket* p) { bytes += p->size; };
@@ -465,7 +441,7 @@ Run encode_run(const fs::path& project_file, int threads)
     }
     encoder.flush(sink);
     Run run;
-    run.wall = since(t);
+    run.wall = t.seconds();
     run.stats = {{"frames", frames}, {"bytes", bytes}, {"stages", {{"encode_seconds", encoder.seconds()}}}};
     return run;
 }
@@ -477,7 +453,7 @@ std::vector<json> run_case(const Case& c, const BenchCommand& opts, const fs::pa
     std::map<std::string, std::string> files;
     fs::path project_file;
     std::optional<ScratchDir> scratch_for_project;
-    ScratchDir work(scratch_parent);
+    ScratchDir work(scratch_parent, "run-");
     if (!user_project.empty()) {
         project_file = user_project;
     } else {
@@ -510,7 +486,7 @@ std::vector<json> run_case(const Case& c, const BenchCommand& opts, const fs::pa
         return run;
     };
     for (int rep = 0; rep < opts.repeat; ++rep) {
-        ScratchDir cache(work.path);
+        ScratchDir cache(work.path, "cache-");
         fs::path out = work.path / "out.mp4";
         if (c.kind == "decode") {
             record(c.name, measured([&] { return decode_run(project_file, opts.threads); }));
@@ -739,7 +715,7 @@ void register_bench(CLI::App& app)
                 "give --cache-dir a folder reel can write");
         fs::path media_dir = root / "bench-media";
         fs::path scratch = root / "bench-scratch";
-        auto started = Clock::now();
+        Stopwatch started;
         json doc = {{"schema", "reel.bench"},
                     {"version", 1},
                     {"machine", machine_facts()},
@@ -758,7 +734,7 @@ void register_bench(CLI::App& app)
             for (auto& r : run_case(c, opts, media_dir, scratch, user)) cases.push_back(std::move(r));
         }
         doc["cases"] = cases;
-        doc["wall_seconds"] = since(started);
+        doc["wall_seconds"] = started.seconds();
         bool regressed = false;
         if (!opts.compare.empty()) {
             doc["compare"] = compare_with(doc, opts.compare, opts.max_regression, regressed);

@@ -3,6 +3,7 @@
 #include "render_flags.h"
 
 #include "render/segments.h"
+#include "stats/stats.h"
 #include "util/error.h"
 
 #include <cstdlib>
@@ -19,24 +20,6 @@ struct RenderCommand {
     RenderFlags flags;
     std::string range;
     bool no_cache = false;
-};
-
-/// A private cache folder for --no-cache, removed with everything in it at the end.
-struct TempDir {
-    fs::path path;
-    TempDir()
-    {
-        std::string templ = (fs::temp_directory_path() / "reel-nocache-XXXXXX").string();
-        if (!::mkdtemp(templ.data()))
-            throw Error(ErrorCode::io, "render",
-                        "cannot create a temporary folder in " + fs::temp_directory_path().string());
-        path = templ;
-    }
-    ~TempDir()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
 };
 
 }  // namespace
@@ -81,20 +64,20 @@ void register_render(CLI::App& app)
 
         RenderResult r;
         std::unique_ptr<SegmentCache> cache;
-        std::optional<TempDir> private_dir;
+        std::optional<ScratchDir> private_dir;
         if (!opts.range.empty()) {
             // A range is rendered in one pass: its ends rarely fall on segment boundaries.
             ro.range = parse_range(opts.range, tl.output.fps, "--range");
             r = render_timeline(tl, project.sources, ro);
         } else {
-            auto t = std::chrono::steady_clock::now();
+            Stopwatch t;
             Plan plan = render_plan(project, opts.flags);
             if (opts.no_cache) {
-                private_dir.emplace();
+                private_dir.emplace(fs::temp_directory_path(), "reel-nocache-");
                 opts.flags.cache_dir = private_dir->path.string();
             }
             cache = open_cache(opts.flags);
-            prepare_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+            prepare_seconds += t.seconds();
             r = render_with_segments(tl, project.sources, plan, *cache, ro);
             if (!private_dir) cache->evict();
         }

@@ -3,6 +3,7 @@
 #include "render_flags.h"
 
 #include "render/segments.h"
+#include "stats/stats.h"
 #include "util/error.h"
 #include "util/strings.h"
 
@@ -112,11 +113,10 @@ void register_segment(CLI::App& app)
         check_output_folder(opts.common.output);
         Project project = open_render_project(opts.flags, opts.common, "segment");
         const Timeline& tl = project.timeline;
-        auto t = std::chrono::steady_clock::now();
+        Stopwatch t;
         Plan plan = render_plan(project, opts.flags);
         std::unique_ptr<SegmentCache> cache = open_cache(opts.flags);
-        double prepare_seconds = project.parse_seconds + project.probe_seconds +
-                                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+        double prepare_seconds = project.parse_seconds + project.probe_seconds + t.seconds();
         RenderOptions ro = render_options(opts.flags, opts.common, tl);
         RenderResult r;
         if (opts.stream) {
