@@ -4,9 +4,9 @@
 #include "media/audio_reader.h"
 #include "timeline/parse.h"
 #include "util/error.h"
+#include "util/stopwatch.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 
 namespace reel {
@@ -259,7 +259,7 @@ struct AudioMixer::Impl {
 
     std::int64_t mix_next(std::int64_t max_frames, std::vector<float>& out)
     {
-        auto started = std::chrono::steady_clock::now();
+        Stopwatch started;
         const int ch = options.channels;
         const double rate = options.sample_rate;
         std::int64_t n = std::clamp<std::int64_t>(end - pos, 0, std::max<std::int64_t>(max_frames, 0));
@@ -321,7 +321,7 @@ struct AudioMixer::Impl {
             if (mo > stats.peak_out) stats.peak_out = mo;
         }
         pos += n;
-        stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        stats.seconds += started.seconds();
         return n;
     }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "compose/compositor.h"
+#include "util/stopwatch.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <tuple>
 
@@ -45,14 +45,14 @@ Compositor::Compositor(const Timeline& timeline, DecoderPool& pool, FrameCache& 
 
 std::shared_ptr<const Image> Compositor::render(std::int64_t frame)
 {
-    auto started = std::chrono::steady_clock::now();
+    Stopwatch started;
     double decode_before = m_pool.counters().seconds;
     m_tick = frame;
     const Output& o = m_timeline.output;
     Rational t = frame_to_time(frame, o.fps);
     auto account = [&] {
         ++m_counters.frames;
-        double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        double total = started.seconds();
         m_counters.seconds += total - (m_pool.counters().seconds - decode_before);
     };
     // The direct path: one root clip showing a whole source picture of the output's size.

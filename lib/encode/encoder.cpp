@@ -2,13 +2,13 @@
 #include "encode/encoder.h"
 
 #include "util/error.h"
+#include "util/stopwatch.h"
 
 extern "C" {
 #include <libavutil/opt.h>
 }
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -22,11 +22,6 @@ const char* candidates(const std::string& codec)
     if (codec == "av1") return "libsvtav1,libaom-av1";
     if (codec == "vp9") return "libvpx-vp9";
     return "";
-}
-
-double since(std::chrono::steady_clock::time_point t)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 AVCodecParameters* parameters_of(const AVCodecContext* c, const std::string& context)
@@ -143,7 +138,7 @@ void VideoEncoder::drain(const PacketSink& sink)
 
 void VideoEncoder::encode(std::shared_ptr<const Image> picture, const PacketSink& sink)
 {
-    auto started = std::chrono::steady_clock::now();
+    Stopwatch started;
     AVCodecContext* c = m_codec.get();
     if (!picture || picture->width() != c->width || picture->height() != c->height)
         throw Error(ErrorCode::internal, "encode", "picture size does not match the encoder");
@@ -172,16 +167,16 @@ void VideoEncoder::encode(std::shared_ptr<const Image> picture, const PacketSink
     ff::check(avcodec_send_frame(c, frame.get()), "cannot encode", m_context, int(ErrorCode::encode));
     frame.reset();
     drain(sink);
-    m_seconds += since(started);
+    m_seconds += started.seconds();
 }
 
 void VideoEncoder::flush(const PacketSink& sink)
 {
-    auto started = std::chrono::steady_clock::now();
+    Stopwatch started;
     ff::check(avcodec_send_frame(m_codec.get(), nullptr), "cannot flush the encoder of", m_context,
               int(ErrorCode::encode));
     drain(sink);
-    m_seconds += since(started);
+    m_seconds += started.seconds();
 }
 
 AudioEncoder::AudioEncoder(AudioTrackSettings a, const std::string& container, const std::string& context)
@@ -240,7 +235,7 @@ std::deque<ff::PacketPtr> AudioEncoder::encode(const std::vector<float>& interle
 
 std::deque<ff::PacketPtr> AudioEncoder::encode_more(const std::vector<float>& interleaved, bool last)
 {
-    auto started = std::chrono::steady_clock::now();
+    Stopwatch started;
     AVCodecContext* c = m_codec.get();
     std::deque<ff::PacketPtr> packets;
     int channels = c->ch_layout.nb_channels;
@@ -298,7 +293,7 @@ std::deque<ff::PacketPtr> AudioEncoder::encode_more(const std::vector<float>& in
                   int(ErrorCode::encode));
         receive();
     }
-    m_seconds += since(started);
+    m_seconds += started.seconds();
     return packets;
 }
 

@@ -3,6 +3,7 @@
 
 #include "ff/ff.h"
 #include "util/error.h"
+#include "util/stopwatch.h"
 
 extern "C" {
 #include <libavutil/imgutils.h>
@@ -11,7 +12,6 @@ extern "C" {
 }
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -398,11 +398,8 @@ std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, cons
 std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, const Rational& source_time,
                                                   std::int64_t tick, const Rect& part, int w, int h)
 {
-    auto started = std::chrono::steady_clock::now();
-    auto account = [&] {
-        m_counters.seconds +=
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    };
+    Stopwatch started;
+    auto account = [&] { m_counters.seconds += started.seconds(); };
     auto it = m_sources.find(media);
     if (it == m_sources.end() || !it->second->info.video)
         throw Error(ErrorCode::internal, "decode", "media \"" + media + "\" has no picture");

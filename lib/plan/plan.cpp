@@ -7,11 +7,11 @@
 #include "timeline/serialize.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/stopwatch.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <functional>
@@ -148,11 +148,10 @@ SourceTable probe_sources(const Timeline& tl)
 Project open_project(const std::filesystem::path& file, const std::filesystem::path& media_root)
 {
     Project p;
-    auto started = std::chrono::steady_clock::now();
+    Stopwatch started;
     auto lap = [&] {
-        auto now = std::chrono::steady_clock::now();
-        double s = std::chrono::duration<double>(now - started).count();
-        started = now;
+        double s = started.seconds();
+        started.restart();
         return s;
     };
     if (is_otio_path(file)) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "render/render.h"
 
+#include "stats/stats.h"
 #include "util/error.h"
 
 #include <tbb/global_control.h>
@@ -20,20 +21,8 @@ namespace reel {
 
 std::size_t default_memory_budget()
 {
-    std::ifstream meminfo("/proc/meminfo");
-    std::string key;
-    std::size_t kib = 0;
-    while (meminfo >> key) {
-        std::size_t value = 0;
-        meminfo >> value;
-        if (key == "MemAvailable:") {
-            kib = value;
-            break;
-        }
-        meminfo.ignore(256, '\n');
-    }
     constexpr std::size_t mib = 1024 * 1024;
-    std::size_t quarter = kib * 1024 / 4;
+    std::size_t quarter = std::size_t(meminfo_bytes("MemAvailable")) / 4;
     return std::clamp<std::size_t>(quarter ? quarter : 1024 * mib, 256 * mib, 4096 * mib);
 }
 

@@ -7,6 +7,7 @@
 #include "timeline/serialize.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/stopwatch.h"
 
 #include <nlohmann/json.hpp>
 
@@ -16,7 +17,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -27,8 +27,6 @@
 namespace reel {
 namespace fs = std::filesystem;
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 void add(DecodeCounters& a, const DecodeCounters& b)
 {
@@ -628,7 +626,7 @@ private:
 RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources, const Plan& plan,
                                   SegmentCache& cache, const RenderOptions& options)
 {
-    auto started = Clock::now();
+    Stopwatch started;
     RenderResult result;
     EncoderSettings settings = encoder_settings(tl, options);
     if (settings.codec != "h264")
@@ -651,7 +649,7 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
     int audio =
         audio_encoder ? muxer.add_stream(audio_encoder->parameters(), audio_encoder->time_base()) : -1;
     muxer.start();
-    result.first_byte_seconds = std::chrono::duration<double>(*muxer.header_written() - started).count();
+    result.first_byte_seconds = started.seconds_until(*muxer.header_written());
 
     OrderedSegments order(plan.segments.size());
     SegmentsResult segs;
@@ -770,14 +768,13 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
     }
     muxer.finish(options.overwrite);
     if (muxer.first_fragment())
-        result.first_fragment_seconds =
-            std::chrono::duration<double>(*muxer.first_fragment() - started).count();
+        result.first_fragment_seconds = started.seconds_until(*muxer.first_fragment());
     fill(result, segs);
     result.frames = joiner.frames() - reference.delay();
     result.duration = Rational(result.frames) / tl.output.fps;
     result.writer.frames = result.frames;
     result.writer.bytes = muxer.bytes();
-    result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    result.wall_seconds = started.seconds();
     return result;
 }
 

@@ -3,13 +3,48 @@
 
 #include <sys/resource.h>
 
+#include <fstream>
+
 namespace reel {
+namespace {
+
+/// "Key: value kB" files of /proc: the value of `key` in bytes, or 0.
+std::int64_t proc_kib_field(const char* file, const std::string& key)
+{
+    std::ifstream in(file);
+    std::string name;
+    while (in >> name) {
+        if (name.size() == key.size() + 1 && name.compare(0, key.size(), key) == 0 && name.back() == ':') {
+            std::int64_t kib = 0;
+            in >> kib;
+            return kib * 1024;
+        }
+        in.ignore(4096, '\n');
+    }
+    return 0;
+}
+
+}  // namespace
 
 std::int64_t peak_rss_bytes()
 {
+    if (std::int64_t hwm = proc_kib_field("/proc/self/status", "VmHWM")) return hwm;
     struct rusage usage {};
     if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
     return std::int64_t(usage.ru_maxrss) * 1024;  // Linux reports KiB
+}
+
+bool reset_peak_rss()
+{
+    std::ofstream clear("/proc/self/clear_refs");
+    clear << "5";
+    clear.flush();
+    return bool(clear);
+}
+
+std::int64_t meminfo_bytes(const std::string& field)
+{
+    return proc_kib_field("/proc/meminfo", field);
 }
 
 nlohmann::json error_to_json(const Error& e)

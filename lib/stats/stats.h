@@ -5,27 +5,20 @@
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 
 namespace reel {
 
-/// Wall-clock stopwatch (steady clock). Not thread-safe.
-class Stopwatch {
-public:
-    Stopwatch() : m_start(std::chrono::steady_clock::now()) {}
-    double seconds() const
-    {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-    }
-
-private:
-    std::chrono::steady_clock::time_point m_start;
-};
-
-/// Peak resident set size of this process so far, in bytes (0 if unknown).
+/// Peak resident set size of this process since it started or since the last
+/// reset_peak_rss() (VmHWM), in bytes; getrusage's lifetime peak where /proc has no
+/// VmHWM; 0 if unknown.
 std::int64_t peak_rss_bytes();
+/// Starts a new peak-RSS measurement (writes 5 to /proc/self/clear_refs); false where the
+/// kernel does not allow it (peak_rss_bytes() then keeps the lifetime peak).
+bool reset_peak_rss();
+/// A field of /proc/meminfo ("MemAvailable", "MemTotal", ...) in bytes; 0 if unknown.
+std::int64_t meminfo_bytes(const std::string& field);
 
 /// The JSON form of an error, as printed by `--stats` (schemas/stats.schema.json).
 nlohmann::json error_to_json(const Error& error);

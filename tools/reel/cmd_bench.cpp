@@ -10,6 +10,7 @@
 #include "timeline/evaluate.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/stopwatch.h"
 #include "util/strings.h"
 
 #include <sys/utsname.h>
@@ -42,28 +43,6 @@ struct BenchCommand {
     std::string cache_dir;
     int threads = 0;
 };
-
-/// Peak resident memory since the last reset_peak_rss() (VmHWM), in bytes.
-std::int64_t peak_rss()
-{
-    std::ifstream status("/proc/self/status");
-    std::string key;
-    while (status >> key) {
-        if (key == "VmHWM:") {
-            std::int64_t kib = 0;
-            status >> kib;
-            return kib * 1024;
-        }
-        status.ignore(4096, '\n');
-    }
-    return peak_rss_bytes();
-}
-
-void reset_peak_rss()
-{
-    std::ofstream clear("/proc/self/clear_refs");
-    clear << "5";
-}
 
 // ---- timelines -----------------------------------------------------------------------
 
@@ -482,7 +461,7 @@ std::vector<json> run_case(const Case& c, const BenchCommand& opts, const fs::pa
     auto measured = [&](auto fn) {
         reset_peak_rss();
         Run run = fn();
-        run.stats["peak_rss_bytes"] = peak_rss();
+        run.stats["peak_rss_bytes"] = peak_rss_bytes();
         return run;
     };
     for (int rep = 0; rep < opts.repeat; ++rep) {
@@ -555,14 +534,7 @@ json machine_facts()
         }
     if (!m.contains("cpu_model")) m["cpu_model"] = "unknown";
     m["cores"] = tbb::info::default_concurrency();
-    std::ifstream meminfo("/proc/meminfo");
-    std::string key;
-    std::int64_t kib = 0;
-    while (meminfo >> key >> kib) {
-        if (key == "MemTotal:") break;
-        meminfo.ignore(256, '\n');
-    }
-    m["memory_bytes"] = kib * 1024;
+    m["memory_bytes"] = meminfo_bytes("MemTotal");
     struct utsname u {};
     if (::uname(&u) == 0) m["os"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
     m["reel_version"] = REEL_VERSION;

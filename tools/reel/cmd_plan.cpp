@@ -10,6 +10,7 @@
 #include "timeline/serialize.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/stopwatch.h"
 
 #include <cctype>
 #include <filesystem>

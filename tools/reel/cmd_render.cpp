@@ -5,6 +5,7 @@
 #include "render/segments.h"
 #include "stats/stats.h"
 #include "util/error.h"
+#include "util/stopwatch.h"
 
 #include <cstdlib>
 #include <filesystem>

@@ -6,6 +6,7 @@
 #include "stats/stats.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/stopwatch.h"
 
 #include <iostream>
 
