@@ -37,15 +37,6 @@ void check_key(const std::string& key)
     if (!ok) throw Error(ErrorCode::internal, "cache", "not a cache key: \"" + key + "\"");
 }
 
-void sync_dir(const fs::path& dir)
-{
-    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        ::fsync(fd);
-        ::close(fd);
-    }
-}
-
 int flock_retry(int fd, int op)
 {
     int ret;
@@ -164,45 +155,31 @@ void SegmentCache::discard(const std::string& key)
     fs::remove(file_for(key), ec);
 }
 
-fs::path SegmentCache::temp_file(const std::string& key) const
+PendingFile SegmentCache::pending(const std::string& key) const
 {
     check_key(key);
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    char suffix[17];
-    std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(rng()));
-    return m_dir / "tmp" / (key.substr(0, 16) + "-" + std::to_string(::getpid()) + "-" + suffix + ".mp4");
+    return PendingFile(file_for(key), m_dir / "tmp");
 }
 
-void SegmentCache::publish(const std::string& key, const fs::path& temp, std::int64_t frames)
+void SegmentCache::publish(const std::string& key, PendingFile& pending, std::int64_t frames)
 {
     fs::path file = file_for(key);
     std::error_code ec;
     fs::create_directories(file.parent_path(), ec);
     if (ec) throw io_error("cannot create the cache folder", file.parent_path(), ec.value());
-    auto size = fs::file_size(temp, ec);
-    if (ec) throw io_error("cannot read", temp, ec.value());
-    nlohmann::json meta = {
-        {"key", key}, {"size", std::int64_t(size)}, {"sha256", sha256_file(temp)}, {"frames", frames}};
-    int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || ::fsync(fd) != 0) {
-        int err = errno;
-        if (fd >= 0) ::close(fd);
-        throw io_error("cannot sync", temp, err);
-    }
-    ::close(fd);
+    auto size = fs::file_size(pending.path(), ec);
+    if (ec) throw io_error("cannot read", pending.path(), ec.value());
+    nlohmann::json meta = {{"key", key},
+                           {"size", std::int64_t(size)},
+                           {"sha256", sha256_file(pending.path())},
+                           {"frames", frames}};
     // A stale sidecar must never describe the new file while it is being replaced.
     fs::remove(sidecar_for(key), ec);
-    if (std::rename(temp.c_str(), file.c_str()) != 0) throw io_error("cannot publish", file, errno);
+    pending.publish(Overwrite::replace);
     // The sidecar is written in tmp/ and renamed across, so nothing but complete files is
     // ever seen under segments/ (a process killed here leaves its temporary in tmp/).
-    fs::path side_temp = fs::path(temp_file(key)).replace_extension(".json");
-    write_file_atomic(side_temp, meta.dump() + "\n", Overwrite::replace);
-    if (std::rename(side_temp.c_str(), sidecar_for(key).c_str()) != 0) {
-        int err = errno;
-        fs::remove(side_temp, ec);
-        throw io_error("cannot publish", sidecar_for(key), err);
-    }
-    sync_dir(file.parent_path());
+    write_file_atomic(sidecar_for(key), meta.dump() + "\n", Overwrite::replace, m_dir / "tmp");
+    sync_folder(file.parent_path());
 }
 
 SegmentCache::KeyLock::~KeyLock()

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include "util/publish.h"
+
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -61,11 +63,12 @@ public:
     /// Removes a key's sidecar then its file. Call holding the key's lock.
     void discard(const std::string& key);
 
-    /// A new temporary file name for rendering a key (in tmp/, ending in .mp4).
-    std::filesystem::path temp_file(const std::string& key) const;
-    /// Publishes a complete temporary file as `key`: fsync, rename into segments/, then
-    /// the sidecar (written atomically) and the folder synced. Call holding the key's lock.
-    void publish(const std::string& key, const std::filesystem::path& temp, std::int64_t frames);
+    /// A new temporary file (in tmp/) to render a key into; removed unless published.
+    PendingFile pending(const std::string& key) const;
+    /// Publishes a complete pending file as `key`: fsync, rename into segments/, then the
+    /// sidecar (written in tmp/ and renamed across) and the folder synced. Call holding
+    /// the key's lock. On an error the pending file is removed.
+    void publish(const std::string& key, PendingFile& file, std::int64_t frames);
 
     /// An exclusive lock on one key, released on destruction.
     class KeyLock {

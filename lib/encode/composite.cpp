@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "encode/composite.h"
 
+#include "ff/ff.h"
 #include "util/error.h"
 
 extern "C" {
@@ -17,9 +18,9 @@ extern "C" {
 namespace reel {
 namespace {
 
-AVRational inverse(const Rational& r)
+Rational inverse(const Rational& r)
 {
-    return AVRational{int(r.den()), int(r.num())};
+    return Rational(r.den(), r.num());
 }
 
 std::string text(int v)
@@ -92,14 +93,9 @@ std::vector<std::string> parameter_sets(const AVCodecParameters* p)
 
 }  // namespace
 
-bool same_codec_headers(const AVCodecParameters* a, const AVCodecParameters* b)
+bool same_codec_headers(const StreamParams& a, const StreamParams& b)
 {
-    return a->codec_id == b->codec_id && parameter_sets(a) == parameter_sets(b);
-}
-
-void EncodedInput::BsfDeleter::operator()(AVBSFContext* b) const noexcept
-{
-    av_bsf_free(&b);
+    return a.get()->codec_id == b.get()->codec_id && parameter_sets(a.get()) == parameter_sets(b.get());
 }
 
 EncodedInput::EncodedInput(const std::string& path, bool annex_b)
@@ -117,6 +113,8 @@ EncodedInput::EncodedInput(const std::string& path, bool annex_b)
         throw Error(ErrorCode::media, "composite", "\"" + path + "\" has no frame rate").with_file(path);
     m_fps = *rate;
     m_origin = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    m_video_params = StreamParams(st->codecpar);
+    if (m_audio >= 0) m_audio_params.emplace(m_input->streams[m_audio]->codecpar);
     for (unsigned i = 0; i < m_input->nb_streams; ++i)
         if (int(i) != m_video && int(i) != m_audio) m_input->streams[i]->discard = AVDISCARD_ALL;
     if (annex_b && st->codecpar->codec_id == AV_CODEC_ID_H264) {
@@ -124,37 +122,36 @@ EncodedInput::EncodedInput(const std::string& path, bool annex_b)
         AVBSFContext* raw = nullptr;
         if (!filter)
             throw Error(ErrorCode::internal, "composite", "FFmpeg lacks the h264_mp4toannexb filter");
-        ff::check(av_bsf_alloc(filter, &raw), "cannot set up a filter for", path, int(ErrorCode::internal));
+        ff::check(av_bsf_alloc(filter, &raw), "cannot set up a filter for", path, ErrorCode::internal);
         m_bsf.reset(raw);
         ff::check(avcodec_parameters_copy(raw->par_in, st->codecpar), "cannot set up a filter for", path,
-                  int(ErrorCode::internal));
+                  ErrorCode::internal);
         raw->time_base_in = st->time_base;
-        ff::check(av_bsf_init(raw), "cannot set up a filter for", path, int(ErrorCode::internal));
+        ff::check(av_bsf_init(raw), "cannot set up a filter for", path, ErrorCode::internal);
     }
 }
 
-bool EncodedInput::next(AVPacket* packet, bool& is_video)
+bool EncodedInput::next(Packet& out, bool& is_video)
 {
+    AVPacket* packet = out.get();
     while (true) {
         int ret = av_read_frame(m_input.get(), packet);
         if (ret == AVERROR_EOF) return false;
-        ff::check(ret, "cannot read", m_path, int(ErrorCode::media));
+        ff::check(ret, "cannot read", m_path, ErrorCode::media);
         AVStream* vs = m_input->streams[m_video];
         if (packet->stream_index == m_video) {
             is_video = true;
             if (m_bsf) {
                 // h264_mp4toannexb gives exactly one packet for each one it takes.
                 ff::check(av_bsf_send_packet(m_bsf.get(), packet), "cannot convert", m_path,
-                          int(ErrorCode::media));
+                          ErrorCode::media);
                 ff::check(av_bsf_receive_packet(m_bsf.get(), packet), "cannot convert", m_path,
-                          int(ErrorCode::media));
+                          ErrorCode::media);
             }
-            AVRational frame_tb = inverse(m_fps);
+            Rational frame_tb = inverse(m_fps);
+            Rational stream_tb = *ff::to_rational(vs->time_base);
             auto to_frames = [&](std::int64_t t) {
-                return t == AV_NOPTS_VALUE
-                           ? t
-                           : av_rescale_q_rnd(t - m_origin, vs->time_base, frame_tb,
-                                              AVRounding(AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX));
+                return t == AV_NOPTS_VALUE ? t : ff::rescale(t - m_origin, stream_tb, frame_tb);
             };
             packet->pts = to_frames(packet->pts);
             packet->dts = to_frames(packet->dts);
@@ -164,13 +161,14 @@ bool EncodedInput::next(AVPacket* packet, bool& is_video)
         if (packet->stream_index == m_audio) {
             is_video = false;
             AVStream* as = m_input->streams[m_audio];
-            AVRational sample_tb{1, as->codecpar->sample_rate};
-            std::int64_t origin = av_rescale_q(m_origin, vs->time_base, sample_tb);
+            Rational sample_tb(1, as->codecpar->sample_rate);
+            Rational audio_tb = *ff::to_rational(as->time_base);
+            std::int64_t origin = ff::rescale(m_origin, *ff::to_rational(vs->time_base), sample_tb);
             if (packet->pts != AV_NOPTS_VALUE)
-                packet->pts = av_rescale_q(packet->pts, as->time_base, sample_tb) - origin;
+                packet->pts = ff::rescale(packet->pts, audio_tb, sample_tb) - origin;
             if (packet->dts != AV_NOPTS_VALUE)
-                packet->dts = av_rescale_q(packet->dts, as->time_base, sample_tb) - origin;
-            packet->duration = av_rescale_q(packet->duration, as->time_base, sample_tb);
+                packet->dts = ff::rescale(packet->dts, audio_tb, sample_tb) - origin;
+            packet->duration = ff::rescale(packet->duration, audio_tb, sample_tb);
             return true;
         }
         av_packet_unref(packet);
@@ -182,8 +180,8 @@ std::string incompatibility(const EncodedInput& a, const EncodedInput& b)
     auto differs = [](const std::string& what, const std::string& x, const std::string& y) {
         return what + " differs (" + x + " vs " + y + ")";
     };
-    const AVCodecParameters* p = a.video();
-    const AVCodecParameters* q = b.video();
+    const AVCodecParameters* p = a.video().get();
+    const AVCodecParameters* q = b.video().get();
     if (p->codec_id != q->codec_id) return differs("codec", codec_text(p->codec_id), codec_text(q->codec_id));
     if (p->profile != q->profile) return differs("profile", profile_text(p), profile_text(q));
     if (p->width != q->width) return differs("width", text(p->width), text(q->width));
@@ -198,11 +196,11 @@ std::string incompatibility(const EncodedInput& a, const EncodedInput& b)
     if (p->color_space != q->color_space)
         return differs("colour space", av_color_space_name(p->color_space),
                        av_color_space_name(q->color_space));
-    if (!same_codec_headers(p, q))
+    if (!same_codec_headers(a.video(), b.video()))
         return "codec extradata (SPS/PPS) differs (" + text(p->extradata_size) + " vs " +
                text(q->extradata_size) + " bytes): the files were encoded with different settings";
-    const AVCodecParameters* x = a.audio();
-    const AVCodecParameters* y = b.audio();
+    const AVCodecParameters* x = a.audio() ? a.audio()->get() : nullptr;
+    const AVCodecParameters* y = b.audio() ? b.audio()->get() : nullptr;
     if (!x != !y) return differs("audio", x ? "a track" : "none", y ? "a track" : "none");
     if (x) {
         if (x->codec_id != y->codec_id)
@@ -235,8 +233,9 @@ void Joiner::begin_part()
     m_start = m_next;
 }
 
-void Joiner::write_video(AVPacket* packet)
+void Joiner::write_video(Packet& out)
 {
+    AVPacket* packet = out.get();
     if (packet->pts == AV_NOPTS_VALUE || packet->dts == AV_NOPTS_VALUE)
         throw Error(ErrorCode::media, "composite", "a video packet has no timestamp");
     packet->pts += m_start;
@@ -248,11 +247,12 @@ void Joiner::write_video(AVPacket* packet)
                     "the parts were encoded with different frame delays (B-frame settings)");
     m_last_dts = packet->dts;
     m_next = std::max(m_next, packet->pts + 1);
-    m_muxer.write(m_video, packet);
+    m_muxer.write(m_video, out);
 }
 
-void Joiner::write_audio(AVPacket* packet)
+void Joiner::write_audio(Packet& out)
 {
+    AVPacket* packet = out.get();
     if (m_audio < 0 || packet->dts == AV_NOPTS_VALUE) {
         av_packet_unref(packet);
         return;
@@ -265,26 +265,27 @@ void Joiner::write_audio(AVPacket* packet)
         return;
     }
     m_last_audio_dts = packet->dts;
-    m_muxer.write(m_audio, packet);
+    m_muxer.write(m_audio, out);
 }
 
 std::int64_t EncodedTrack::bytes() const
 {
     std::int64_t n = 0;
-    for (const auto& p : packets) n += p->size;
+    for (const auto& p : packets) n += p.size();
     return n;
 }
 
-void write_track(const EncodedTrack& track, const std::string& path)
+void write_track(const EncodedTrack& track, const std::string& path, bool in_place)
 {
-    Muxer muxer(path, MuxerOptions{false, false, "mp4"});
-    int stream = muxer.add_stream(track.params.get(), track.time_base);
+    MuxerOptions options;
+    options.container = "mp4";
+    options.in_place = in_place;
+    Muxer muxer(path, options);
+    int stream = muxer.add_stream(track.params, track.time_base);
     muxer.start();
-    ff::PacketPtr copy = ff::make_packet();
     for (const auto& p : track.packets) {
-        ff::check(av_packet_ref(copy.get(), p.get()), "cannot write", path, int(ErrorCode::encode));
-        muxer.write(stream, copy.get());
-        av_packet_unref(copy.get());
+        Packet copy = p.ref();
+        muxer.write(stream, copy);
     }
     muxer.finish(true);
 }
@@ -297,17 +298,14 @@ EncodedTrack read_audio_track(const std::string& path)
         throw Error(ErrorCode::media, "composite", "\"" + path + "\" has no audio stream").with_file(path);
     AVStream* st = input->streams[index];
     EncodedTrack track;
-    track.params.reset(avcodec_parameters_alloc());
-    if (!track.params) throw std::bad_alloc();
-    ff::check(avcodec_parameters_copy(track.params.get(), st->codecpar), "cannot read", path,
-              int(ErrorCode::media));
-    track.time_base = st->time_base;
+    track.params = StreamParams(st->codecpar);
+    track.time_base = *ff::to_rational(st->time_base);
     while (true) {
-        ff::PacketPtr packet = ff::make_packet();
+        Packet packet;
         int ret = av_read_frame(input.get(), packet.get());
         if (ret == AVERROR_EOF) break;
-        ff::check(ret, "cannot read", path, int(ErrorCode::media));
-        if (packet->stream_index == index) track.packets.push_back(std::move(packet));
+        ff::check(ret, "cannot read", path, ErrorCode::media);
+        if (packet.get()->stream_index == index) track.packets.push_back(std::move(packet));
     }
     return track;
 }
@@ -316,16 +314,16 @@ std::int64_t Joiner::append(EncodedInput& input, const std::atomic<bool>* cancel
 {
     begin_part();
     std::int64_t before = m_next;
-    ff::PacketPtr packet = ff::make_packet();
+    Packet packet;
     bool is_video = false;
-    while (input.next(packet.get(), is_video)) {
+    while (input.next(packet, is_video)) {
         if (cancel && cancel->load())
             throw Error(ErrorCode::interrupted, "composite", "interrupted; nothing was written");
         if (is_video)
-            write_video(packet.get());
+            write_video(packet);
         else
-            write_audio(packet.get());
-        av_packet_unref(packet.get());
+            write_audio(packet);
+        packet.unref();
     }
     return m_next - before;
 }
@@ -355,19 +353,20 @@ CompositeResult composite_files(const std::vector<std::string>& paths, const std
     }
     CompositeResult result;
     std::string container = container_for(output);
-    check_container_codec(container, codec_text(first.video()->codec_id));
-    if (first.audio() && container == "webm" && first.audio()->codec_id != AV_CODEC_ID_OPUS &&
-        first.audio()->codec_id != AV_CODEC_ID_VORBIS)
+    check_container_codec(container, codec_text(first.video().get()->codec_id));
+    AVCodecID audio_codec = first.audio() ? first.audio()->get()->codec_id : AV_CODEC_ID_NONE;
+    if (first.audio() && container == "webm" && audio_codec != AV_CODEC_ID_OPUS &&
+        audio_codec != AV_CODEC_ID_VORBIS)
         throw Error(ErrorCode::usage, "composite",
-                    "WebM holds Opus or Vorbis sound, not " + codec_text(first.audio()->codec_id),
+                    "WebM holds Opus or Vorbis sound, not " + codec_text(audio_codec),
                     "name the output .mkv");
     Muxer muxer(output);
     int video = muxer.add_stream(first.video(), inverse(first.fps()));
     int audio = -1;
     int rate = 0;
     if (first.audio()) {
-        rate = first.audio()->sample_rate;
-        audio = muxer.add_stream(first.audio(), AVRational{1, rate});
+        rate = first.audio()->get()->sample_rate;
+        audio = muxer.add_stream(*first.audio(), Rational(1, rate));
         result.audio = true;
     }
     muxer.start();

@@ -2,17 +2,17 @@
 #pragma once
 
 #include "encode/muxer.h"
-#include "ff/ff.h"
+#include "ff/handles.h"
+#include "ff/packet.h"
 #include "time/rational.h"
 
 #include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
-
-struct AVBSFContext;
 
 namespace reel {
 
@@ -26,28 +26,25 @@ public:
     explicit EncodedInput(const std::string& path, bool annex_b = false);
 
     const std::string& path() const noexcept { return m_path; }
-    const AVCodecParameters* video() const noexcept { return m_input->streams[m_video]->codecpar; }
-    const AVCodecParameters* audio() const noexcept
-    {
-        return m_audio >= 0 ? m_input->streams[m_audio]->codecpar : nullptr;
-    }
+    const StreamParams& video() const noexcept { return m_video_params; }
+    /// The audio stream's parameters, or nullptr when the file has none.
+    const StreamParams* audio() const noexcept { return m_audio_params ? &*m_audio_params : nullptr; }
     Rational fps() const noexcept { return m_fps; }
 
     /// The next packet into `packet`; false at the end. Video timestamps come in frames
     /// (a 1/fps time base) counted from the file's first frame, audio timestamps in
     /// samples from the same origin. `is_video` tells which.
-    bool next(AVPacket* packet, bool& is_video);
+    bool next(Packet& packet, bool& is_video);
 
 private:
     std::string m_path;
     ff::InputPtr m_input;
     int m_video = -1, m_audio = -1;
+    StreamParams m_video_params;
+    std::optional<StreamParams> m_audio_params;
     Rational m_fps;
-    std::int64_t m_origin = AV_NOPTS_VALUE;  ///< first video pts, in the stream's time base
-    struct BsfDeleter {
-        void operator()(AVBSFContext* b) const noexcept;
-    };
-    std::unique_ptr<AVBSFContext, BsfDeleter> m_bsf;
+    std::int64_t m_origin = 0;  ///< first video pts, in the stream's time base
+    ff::BsfPtr m_bsf;
 };
 
 /// The first way `b` cannot follow `a` in one stream by stream copy, as
@@ -58,7 +55,7 @@ std::string incompatibility(const EncodedInput& a, const EncodedInput& b);
 
 /// Whether two streams carry the same codec headers (for H.264: the same SPS/PPS, whether
 /// stored as an MP4 avcC record or as Annex B start codes).
-bool same_codec_headers(const AVCodecParameters* a, const AVCodecParameters* b);
+bool same_codec_headers(const StreamParams& a, const StreamParams& b);
 
 /// Joins the video packets of consecutive parts into a Muxer's stream: each part starts
 /// where the previous one ended, so its timestamps (frames from the part's start)
@@ -72,10 +69,10 @@ public:
 
     /// Starts the next part, one frame after the latest frame of the parts so far.
     void begin_part();
-    void write_video(AVPacket* packet);
+    void write_video(Packet& packet);
     /// Audio of a part (timestamps in samples from the part's start); packets that would
     /// overlap the previous part's last one are dropped.
-    void write_audio(AVPacket* packet);
+    void write_audio(Packet& packet);
 
     /// A whole file as the next part (its audio too, when the joiner has an audio
     /// stream); returns its frames. `cancel` set stops it with Error(interrupted).
@@ -94,17 +91,15 @@ private:
 
 /// One encoded stream with all its packets: what an audio track is kept as in the cache.
 struct EncodedTrack {
-    struct ParamsDeleter {
-        void operator()(AVCodecParameters* p) const noexcept { avcodec_parameters_free(&p); }
-    };
-    std::unique_ptr<AVCodecParameters, ParamsDeleter> params;
-    AVRational time_base{1, 1};
-    std::deque<ff::PacketPtr> packets;
+    StreamParams params;
+    Rational time_base{1};
+    std::deque<Packet> packets;
     std::int64_t bytes() const;
 };
 
-/// Writes a track alone into an MP4 file (through Muxer: temporary name, then `path`).
-void write_track(const EncodedTrack& track, const std::string& path);
+/// Writes a track alone into an MP4 file (through Muxer: temporary name, then `path`;
+/// `in_place`: `path` itself, which the caller publishes).
+void write_track(const EncodedTrack& track, const std::string& path, bool in_place = false);
 /// Reads the first audio stream of a file back (timestamps in its time base).
 EncodedTrack read_audio_track(const std::string& path);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "encode/encoder.h"
 
+#include "ff/ff.h"
 #include "util/error.h"
 #include "util/stopwatch.h"
 
@@ -24,15 +25,11 @@ const char* candidates(const std::string& codec)
     return "";
 }
 
-AVCodecParameters* parameters_of(const AVCodecContext* c, const std::string& context)
+StreamParams parameters_of(const AVCodecContext* c, const std::string& context)
 {
-    AVCodecParameters* p = avcodec_parameters_alloc();
-    if (!p) throw std::bad_alloc();
-    int ret = avcodec_parameters_from_context(p, c);
-    if (ret < 0) {
-        avcodec_parameters_free(&p);
-        ff::check(ret, "cannot configure the stream of", context, int(ErrorCode::encode));
-    }
+    StreamParams p;
+    ff::check(avcodec_parameters_from_context(p.get(), c), "cannot configure the stream of", context,
+              ErrorCode::encode);
     return p;
 }
 
@@ -52,13 +49,18 @@ std::string encoder_name(const std::string& codec)
     return {};
 }
 
+std::string codec_library_version()
+{
+    return LIBAVCODEC_IDENT;
+}
+
 bool encoder_available(const std::string& codec)
 {
     return !encoder_name(codec).empty();
 }
 
 VideoEncoder::VideoEncoder(const EncoderSettings& s, const std::string& context)
-    : m_context(context), m_name(encoder_name(s.codec)), m_packet(ff::make_packet())
+    : m_context(context), m_name(encoder_name(s.codec))
 {
     if (m_name.empty()) {
         std::string have;
@@ -106,18 +108,14 @@ VideoEncoder::VideoEncoder(const EncoderSettings& s, const std::string& context)
         if (m_name == "libvpx-vp9") c->bit_rate = 0;
     }
     if (m_name == "libx264") av_dict_set(&opts, "x264-params", "scenecut=0", 0);
-    ff::check(avcodec_open2(c, codec, &opts), "cannot open the encoder for", context, int(ErrorCode::encode));
+    ff::check(avcodec_open2(c, codec, &opts), "cannot open the encoder for", context, ErrorCode::encode);
     if (av_dict_count(opts) > 0) {
         const AVDictionaryEntry* e = av_dict_get(opts, "", nullptr, AV_DICT_IGNORE_SUFFIX);
         throw Error(ErrorCode::encode, "encode",
                     "encoder " + m_name + " does not take the option \"" + std::string(e->key) + "\"");
     }
-    m_params.reset(parameters_of(c, context));
-}
-
-AVRational VideoEncoder::time_base() const noexcept
-{
-    return m_codec->time_base;
+    m_params = parameters_of(c, context);
+    m_time_base = Rational(s.fps.den(), s.fps.num());
 }
 
 int VideoEncoder::delay() const noexcept
@@ -130,9 +128,9 @@ void VideoEncoder::drain(const PacketSink& sink)
     while (true) {
         int ret = avcodec_receive_packet(m_codec.get(), m_packet.get());
         if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
-        ff::check(ret, "cannot encode", m_context, int(ErrorCode::encode));
-        sink(m_packet.get());
-        av_packet_unref(m_packet.get());
+        ff::check(ret, "cannot encode", m_context, ErrorCode::encode);
+        sink(m_packet);
+        m_packet.unref();
     }
 }
 
@@ -164,7 +162,7 @@ void VideoEncoder::encode(std::shared_ptr<const Image> picture, const PacketSink
     frame->pkt_duration = 1;
     frame->color_range = AVCOL_RANGE_MPEG;
     frame->colorspace = AVCOL_SPC_BT709;
-    ff::check(avcodec_send_frame(c, frame.get()), "cannot encode", m_context, int(ErrorCode::encode));
+    ff::check(avcodec_send_frame(c, frame.get()), "cannot encode", m_context, ErrorCode::encode);
     frame.reset();
     drain(sink);
     m_seconds += started.seconds();
@@ -174,7 +172,7 @@ void VideoEncoder::flush(const PacketSink& sink)
 {
     Stopwatch started;
     ff::check(avcodec_send_frame(m_codec.get(), nullptr), "cannot flush the encoder of", m_context,
-              int(ErrorCode::encode));
+              ErrorCode::encode);
     drain(sink);
     m_seconds += started.seconds();
 }
@@ -214,13 +212,9 @@ AudioEncoder::AudioEncoder(AudioTrackSettings a, const std::string& container, c
     c->time_base = AVRational{1, a.sample_rate};
     c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     ff::check(avcodec_open2(c, codec, nullptr), "cannot open the audio encoder for", context,
-              int(ErrorCode::encode));
-    m_params.reset(parameters_of(c, context));
-}
-
-AVRational AudioEncoder::time_base() const noexcept
-{
-    return m_codec->time_base;
+              ErrorCode::encode);
+    m_params = parameters_of(c, context);
+    m_time_base = Rational(1, a.sample_rate);
 }
 
 int AudioEncoder::priming() const noexcept
@@ -228,26 +222,26 @@ int AudioEncoder::priming() const noexcept
     return m_codec->initial_padding;
 }
 
-std::deque<ff::PacketPtr> AudioEncoder::encode(const std::vector<float>& interleaved)
+std::deque<Packet> AudioEncoder::encode(const std::vector<float>& interleaved)
 {
     return encode_more(interleaved, true);
 }
 
-std::deque<ff::PacketPtr> AudioEncoder::encode_more(const std::vector<float>& interleaved, bool last)
+std::deque<Packet> AudioEncoder::encode_more(const std::vector<float>& interleaved, bool last)
 {
     Stopwatch started;
     AVCodecContext* c = m_codec.get();
-    std::deque<ff::PacketPtr> packets;
+    std::deque<Packet> packets;
     int channels = c->ch_layout.nb_channels;
     m_pending.insert(m_pending.end(), interleaved.begin(), interleaved.end());
     std::int64_t total = std::int64_t(m_pending.size()) / channels;
     int frame_size = c->frame_size > 0 ? c->frame_size : 1024;
     auto receive = [&] {
         while (true) {
-            ff::PacketPtr pkt = ff::make_packet();
+            Packet pkt;
             int ret = avcodec_receive_packet(c, pkt.get());
             if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
-            ff::check(ret, "cannot encode the audio of", m_context, int(ErrorCode::encode));
+            ff::check(ret, "cannot encode the audio of", m_context, ErrorCode::encode);
             packets.push_back(std::move(pkt));
         }
     };
@@ -260,9 +254,9 @@ std::deque<ff::PacketPtr> AudioEncoder::encode_more(const std::vector<float>& in
         frame->nb_samples = n;
         frame->sample_rate = c->sample_rate;
         ff::check(av_channel_layout_copy(&frame->ch_layout, &c->ch_layout), "cannot set up audio for",
-                  m_context, int(ErrorCode::encode));
+                  m_context, ErrorCode::encode);
         ff::check(av_frame_get_buffer(frame.get(), 0), "cannot allocate audio for", m_context,
-                  int(ErrorCode::encode));
+                  ErrorCode::encode);
         const float* src = m_pending.data() + pos * channels;
         if (c->sample_fmt == AV_SAMPLE_FMT_FLTP) {
             for (int ch = 0; ch < channels; ++ch) {
@@ -282,7 +276,7 @@ std::deque<ff::PacketPtr> AudioEncoder::encode_more(const std::vector<float>& in
         frame->pts = m_next_pts;
         m_next_pts += n;
         ff::check(avcodec_send_frame(c, frame.get()), "cannot encode the audio of", m_context,
-                  int(ErrorCode::encode));
+                  ErrorCode::encode);
         receive();
     }
     m_pending.erase(m_pending.begin(),
@@ -290,7 +284,7 @@ std::deque<ff::PacketPtr> AudioEncoder::encode_more(const std::vector<float>& in
                                                                  std::ptrdiff_t(m_pending.size())));
     if (last) {
         ff::check(avcodec_send_frame(c, nullptr), "cannot flush the audio encoder of", m_context,
-                  int(ErrorCode::encode));
+                  ErrorCode::encode);
         receive();
     }
     m_seconds += started.seconds();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "ff/ff.h"
+#include "ff/handles.h"
+#include "ff/packet.h"
 #include "image/image.h"
 #include "time/rational.h"
 
@@ -39,9 +40,12 @@ struct AudioTrackSettings {
 /// build of FFmpeg has it, and the list of what is available (for messages).
 std::string encoder_name(const std::string& codec);
 bool encoder_available(const std::string& codec);
+/// The codec library's identity (e.g. "Lavc59.37.100"): part of every cache key, since
+/// another version may encode other bytes.
+std::string codec_library_version();
 
 /// Receives encoded packets; timestamps are in the encoder's time base.
-using PacketSink = std::function<void(AVPacket*)>;
+using PacketSink = std::function<void(Packet&)>;
 
 /// A video encoder for working-format pictures: every frame n gets timestamp n in a
 /// 1/fps time base, the first frame is an IDR frame and GOPs are closed, so files made by
@@ -58,8 +62,9 @@ public:
     void flush(const PacketSink& sink);
 
     /// Stream parameters, extradata included (complete once constructed).
-    const AVCodecParameters* parameters() const noexcept { return m_params.get(); }
-    AVRational time_base() const noexcept;
+    const StreamParams& parameters() const noexcept { return m_params; }
+    /// 1/fps: packet timestamps count frames.
+    Rational time_base() const noexcept { return m_time_base; }
     /// Frames by which decoding runs ahead of display (B-frame reordering): the first
     /// packet's decode timestamp is -delay().
     int delay() const noexcept;
@@ -70,13 +75,11 @@ public:
 private:
     void drain(const PacketSink& sink);
 
-    struct ParamsDeleter {
-        void operator()(AVCodecParameters* p) const noexcept { avcodec_parameters_free(&p); }
-    };
     std::string m_context, m_name;
     ff::CodecContextPtr m_codec;
-    ff::PacketPtr m_packet;
-    std::unique_ptr<AVCodecParameters, ParamsDeleter> m_params;
+    Packet m_packet;
+    StreamParams m_params;
+    Rational m_time_base;
     std::int64_t m_frames = 0;
     double m_seconds = 0;
 };
@@ -90,26 +93,25 @@ public:
 
     /// Encodes the whole track (values beyond ±1 clip) and flushes; call once. Packet
     /// timestamps are in time_base() (1/sample_rate).
-    std::deque<ff::PacketPtr> encode(const std::vector<float>& interleaved);
+    std::deque<Packet> encode(const std::vector<float>& interleaved);
     /// Encodes a track piece by piece: each call takes the next interleaved samples (any
     /// count; a partial frame waits for the next call) and returns the packets ready;
     /// `last` flushes. Do not mix with encode().
-    std::deque<ff::PacketPtr> encode_more(const std::vector<float>& interleaved, bool last);
+    std::deque<Packet> encode_more(const std::vector<float>& interleaved, bool last);
 
-    const AVCodecParameters* parameters() const noexcept { return m_params.get(); }
-    AVRational time_base() const noexcept;
+    const StreamParams& parameters() const noexcept { return m_params; }
+    /// 1/sample_rate.
+    Rational time_base() const noexcept { return m_time_base; }
     /// Samples of encoder delay (priming) before the first input sample, e.g. 1024 for AAC.
     int priming() const noexcept;
     const std::string& name() const noexcept { return m_name; }
     double seconds() const noexcept { return m_seconds; }
 
 private:
-    struct ParamsDeleter {
-        void operator()(AVCodecParameters* p) const noexcept { avcodec_parameters_free(&p); }
-    };
     std::string m_context, m_name;
     ff::CodecContextPtr m_codec;
-    std::unique_ptr<AVCodecParameters, ParamsDeleter> m_params;
+    StreamParams m_params;
+    Rational m_time_base;
     double m_seconds = 0;
     std::vector<float> m_pending;  ///< encode_more: samples short of a whole frame
     std::int64_t m_next_pts = 0;

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include "ff/ff.h"
+#include "ff/handles.h"
+#include "ff/packet.h"
+#include "time/rational.h"
+#include "util/publish.h"
 
 #include <chrono>
 #include <cstdint>
@@ -19,6 +22,9 @@ struct MuxerOptions {
     bool fragmented = false;
     bool durable = false;   ///< fsync the file (and its folder) when it is published
     std::string container;  ///< FFmpeg muxer name; empty: from the path's extension
+    /// Write `path` itself, no temporary name: the caller publishes it (e.g. a
+    /// PendingFile's path).
+    bool in_place = false;
 };
 
 /// The container FFmpeg muxer for an output path's extension (.mp4 .m4v .mov .mkv .webm);
@@ -42,14 +48,14 @@ public:
     Muxer& operator=(const Muxer&) = delete;
 
     /// Adds a stream before start(); returns its index. Packets for it come in `time_base`.
-    int add_stream(const AVCodecParameters* params, AVRational time_base);
+    int add_stream(const StreamParams& params, const Rational& time_base);
     /// Writes the header (for fragmented output, the whole moov).
     void start();
     /// Writes a packet of `stream`, first writing every queued packet with an earlier dts.
-    void write(int stream, AVPacket* packet);
+    void write(int stream, Packet& packet);
     /// Packets of a stream (e.g. a whole encoded audio track) to interleave by dts with the
     /// packets given to write().
-    void queue(int stream, std::deque<ff::PacketPtr> packets);
+    void queue(int stream, std::deque<Packet> packets);
     /// Writes what is queued, the trailer, and publishes the file. `overwrite` false
     /// refuses to replace a file that appeared at `path` meanwhile.
     void finish(bool overwrite);
@@ -69,19 +75,16 @@ public:
     }
 
 private:
-    void put(int stream, AVPacket* packet);
+    void put(int stream, Packet& packet);
     void fail_io(int ret, const char* what);
-    void drop_temp() noexcept;
 
-    struct OutputDeleter {
-        void operator()(AVFormatContext* ctx) const noexcept;
-    };
-    std::string m_path, m_temp, m_container;
+    std::string m_path, m_container;
+    std::optional<PendingFile> m_pending;  ///< a regular file: written here, then published
     MuxerOptions m_options;
-    std::unique_ptr<AVFormatContext, OutputDeleter> m_out;
-    std::vector<AVRational> m_in_tb;
+    ff::OutputPtr m_out;
+    std::vector<Rational> m_in_tb;
     std::vector<std::int64_t> m_stream_bytes;
-    std::vector<std::deque<ff::PacketPtr>> m_queued;
+    std::vector<std::deque<Packet>> m_queued;
     bool m_direct = false, m_started = false, m_finished = false;
     std::int64_t m_bytes = 0, m_header_bytes = 0;
     std::optional<std::chrono::steady_clock::time_point> m_header_at, m_fragment_at;

@@ -18,7 +18,7 @@ VideoWriter::VideoWriter(const std::string& path, const EncoderSettings& setting
         m_stats.audio_encoder = m_audio->name();
     }
     m_muxer.start();
-    m_sink = [this](AVPacket* packet) {
+    m_sink = [this](Packet& packet) {
         if (m_observer) m_observer(packet);
         m_muxer.write(m_video_stream, packet);
     };

@@ -3,6 +3,12 @@
 
 #include "util/error.h"
 
+extern "C" {
+#include <libavcodec/bsf.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
+}
+
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -16,11 +22,49 @@ std::string error_string(int errnum)
     return buf;
 }
 
-int check(int ret, const char* operation, const std::string& file, int error_code)
+void InputDeleter::operator()(AVFormatContext* ctx) const noexcept
+{
+    avformat_close_input(&ctx);
+}
+void OutputDeleter::operator()(AVFormatContext* ctx) const noexcept
+{
+    if (!ctx) return;
+    if (ctx->pb && !(ctx->oformat->flags & AVFMT_NOFILE)) avio_closep(&ctx->pb);
+    avformat_free_context(ctx);
+}
+void CodecContextDeleter::operator()(AVCodecContext* ctx) const noexcept
+{
+    avcodec_free_context(&ctx);
+}
+void CodecParametersDeleter::operator()(AVCodecParameters* p) const noexcept
+{
+    avcodec_parameters_free(&p);
+}
+void FrameDeleter::operator()(AVFrame* f) const noexcept
+{
+    av_frame_free(&f);
+}
+void PacketDeleter::operator()(AVPacket* p) const noexcept
+{
+    av_packet_free(&p);
+}
+void BsfDeleter::operator()(AVBSFContext* b) const noexcept
+{
+    av_bsf_free(&b);
+}
+void SwsDeleter::operator()(SwsContext* s) const noexcept
+{
+    sws_freeContext(s);
+}
+void SwrDeleter::operator()(SwrContext* s) const noexcept
+{
+    swr_free(&s);
+}
+
+int check(int ret, const char* operation, const std::string& file, ErrorCode code)
 {
     if (ret < 0)
-        throw Error(static_cast<ErrorCode>(error_code), "ff",
-                    std::string(operation) + " \"" + file + "\": " + error_string(ret))
+        throw Error(code, "ff", std::string(operation) + " \"" + file + "\": " + error_string(ret))
             .with_file(file);
     return ret;
 }
@@ -83,9 +127,79 @@ std::optional<Rational> to_rational(AVRational q)
     return Rational(q.num, q.den);
 }
 
+AVRational to_av(const Rational& q)
+{
+    return AVRational{int(q.num()), int(q.den())};
+}
+
+std::int64_t rescale(std::int64_t value, const Rational& from, const Rational& to)
+{
+    return av_rescale_q_rnd(value, to_av(from), to_av(to),
+                            AVRounding(AV_ROUND_NEAR_INF | AV_ROUND_PASS_MINMAX));
+}
+
+void rescale(Packet& packet, const Rational& from, const Rational& to)
+{
+    av_packet_rescale_ts(packet.get(), to_av(from), to_av(to));
+}
+
 void set_log_level(int level)
 {
     av_log_set_level(level);
 }
 
 }  // namespace reel::ff
+
+namespace reel {
+
+Packet::Packet() : m_packet(ff::make_packet()) {}
+
+std::int64_t Packet::pts() const noexcept
+{
+    return m_packet->pts;
+}
+std::int64_t Packet::dts() const noexcept
+{
+    return m_packet->dts;
+}
+std::int64_t Packet::duration() const noexcept
+{
+    return m_packet->duration;
+}
+int Packet::size() const noexcept
+{
+    return m_packet->size;
+}
+bool Packet::keyframe() const noexcept
+{
+    return m_packet->flags & AV_PKT_FLAG_KEY;
+}
+Packet Packet::ref() const
+{
+    Packet copy;
+    ff::check(av_packet_ref(copy.get(), m_packet.get()), "cannot keep a packet of", "a stream",
+              ErrorCode::encode);
+    return copy;
+}
+void Packet::unref() noexcept
+{
+    av_packet_unref(m_packet.get());
+}
+
+StreamParams::StreamParams() : m_params(avcodec_parameters_alloc())
+{
+    if (!m_params) throw std::bad_alloc();
+}
+StreamParams::StreamParams(const AVCodecParameters* params) : StreamParams()
+{
+    ff::check(avcodec_parameters_copy(m_params.get(), params), "cannot copy the codec parameters of",
+              "a stream", ErrorCode::encode);
+}
+StreamParams::StreamParams(const StreamParams& other) : StreamParams(other.get()) {}
+StreamParams& StreamParams::operator=(const StreamParams& other)
+{
+    if (this != &other) *this = StreamParams(other);
+    return *this;
+}
+
+}  // namespace reel

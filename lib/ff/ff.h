@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The one place libav* types appear in public headers: RAII handles and checked calls.
+// FFmpeg for reel's .cpp files: libav's headers, checked calls, conversions and the one
+// timestamp rescaler. Other modules' headers include ff/handles.h or ff/packet.h instead.
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -9,37 +10,23 @@ extern "C" {
 #include <libavutil/avutil.h>
 }
 
+#include "ff/handles.h"
+#include "ff/packet.h"
 #include "time/rational.h"
+#include "util/error.h"
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 
 namespace reel::ff {
 
-struct InputDeleter {
-    void operator()(AVFormatContext* ctx) const noexcept { avformat_close_input(&ctx); }
-};
-struct CodecContextDeleter {
-    void operator()(AVCodecContext* ctx) const noexcept { avcodec_free_context(&ctx); }
-};
-struct FrameDeleter {
-    void operator()(AVFrame* f) const noexcept { av_frame_free(&f); }
-};
-struct PacketDeleter {
-    void operator()(AVPacket* p) const noexcept { av_packet_free(&p); }
-};
-
-using InputPtr = std::unique_ptr<AVFormatContext, InputDeleter>;
-using CodecContextPtr = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
-using FramePtr = std::unique_ptr<AVFrame, FrameDeleter>;
-using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
-
 /// av_strerror as a std::string.
 std::string error_string(int errnum);
 
 /// Throws Error(code) "<operation> \"file\": <av error>" when ret < 0; returns ret.
-int check(int ret, const char* operation, const std::string& file, int error_code);
+int check(int ret, const char* operation, const std::string& file, ErrorCode code);
 
 /// Opens a file for demuxing and reads its stream info. Throws Error(media) naming the
 /// file (missing, not a media file, unreadable).
@@ -50,6 +37,14 @@ PacketPtr make_packet();
 
 /// Exact conversion of an AVRational; nothing for 0/0 or a zero denominator.
 std::optional<Rational> to_rational(AVRational q);
+/// A Rational as an AVRational (both parts must fit an int: time bases and frame rates).
+AVRational to_av(const Rational& q);
+
+/// The one place timestamps change time base: `value` in `from` units as `to` units,
+/// rounded to the nearest (halves away from zero); AV_NOPTS_VALUE stays as it is.
+std::int64_t rescale(std::int64_t value, const Rational& from, const Rational& to);
+/// A packet's pts, dts and duration from one time base to another.
+void rescale(Packet& packet, const Rational& from, const Rational& to);
 
 /// Silences libav's own logging below `level` (reel reports errors itself).
 void set_log_level(int level);

@@ -22,10 +22,7 @@ extern "C" {
 namespace reel {
 namespace {
 
-struct SwrDeleter {
-    void operator()(SwrContext* s) const noexcept { swr_free(&s); }
-};
-using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
+using ff::SwrPtr;
 
 /// An AVChannelLayout that uninitialises itself.
 struct Layout {
@@ -141,11 +138,11 @@ struct AudioReader::Impl {
         m_codec.reset(avcodec_alloc_context3(codec));
         if (!m_codec) throw std::bad_alloc();
         ff::check(avcodec_parameters_to_context(m_codec.get(), m_stream->codecpar),
-                  "cannot configure the audio decoder for", m_path, int(ErrorCode::decode));
+                  "cannot configure the audio decoder for", m_path, ErrorCode::decode);
         m_codec->thread_count = 1;
         m_codec->pkt_timebase = m_stream->time_base;
         ff::check(avcodec_open2(m_codec.get(), codec, nullptr), "cannot open the audio decoder for", m_path,
-                  int(ErrorCode::decode));
+                  ErrorCode::decode);
         m_in_rate = m_codec->sample_rate > 0 ? m_codec->sample_rate : m_stream->codecpar->sample_rate;
         if (m_in_rate <= 0)
             throw Error(ErrorCode::decode, "decode",
@@ -216,10 +213,9 @@ struct AudioReader::Impl {
         SwrContext* raw = nullptr;
         ff::check(swr_alloc_set_opts2(&raw, &out.l, AV_SAMPLE_FMT_FLT, m_in_rate, &in.l,
                                       static_cast<AVSampleFormat>(f->format), rate, 0, nullptr),
-                  "cannot set up audio conversion for", m_path, int(ErrorCode::decode));
+                  "cannot set up audio conversion for", m_path, ErrorCode::decode);
         m_conv.reset(raw);
-        ff::check(swr_init(m_conv.get()), "cannot set up audio conversion for", m_path,
-                  int(ErrorCode::decode));
+        ff::check(swr_init(m_conv.get()), "cannot set up audio conversion for", m_path, ErrorCode::decode);
         m_conv_format = f->format;
         m_conv_rate = rate;
         m_conv_layout.set(in.l);
@@ -269,12 +265,12 @@ struct AudioReader::Impl {
         }
         SwrContext* conv = converter_for(f);
         int cap = swr_get_out_samples(conv, f->nb_samples);
-        ff::check(cap, "cannot convert audio of", m_path, int(ErrorCode::decode));
+        ff::check(cap, "cannot convert audio of", m_path, ErrorCode::decode);
         float* dst = m_fifo.grow(cap);
         std::uint8_t* out[1] = {reinterpret_cast<std::uint8_t*>(dst)};
         int n = ff::check(
             swr_convert(conv, out, cap, const_cast<const std::uint8_t**>(f->extended_data), f->nb_samples),
-            "cannot convert audio of", m_path, int(ErrorCode::decode));
+            "cannot convert audio of", m_path, ErrorCode::decode);
         m_fifo.shrink(cap - n);
         if (m_overlap > 0) {
             std::int64_t drop = std::min<std::int64_t>(m_overlap, n);
@@ -335,7 +331,7 @@ struct AudioReader::Impl {
                         decode_error("cannot read audio near " + seconds_text(position_seconds()) + " (" +
                                      ff::error_string(ret) + ")");
                     ff::check(avcodec_send_packet(m_codec.get(), nullptr),
-                              "cannot flush the audio decoder of", m_path, int(ErrorCode::decode));
+                              "cannot flush the audio decoder of", m_path, ErrorCode::decode);
                     m_draining = true;
                     break;
                 }
@@ -393,7 +389,7 @@ struct AudioReader::Impl {
             to_start = true;
         }
         if (ret < 0) ret = avformat_seek_file(m_input.get(), -1, INT64_MIN, 0, 0, 0);
-        ff::check(ret, "cannot seek in", m_path, int(ErrorCode::decode));
+        ff::check(ret, "cannot seek in", m_path, ErrorCode::decode);
         after_seek(to_start ? unknown_index : index, to_start);
     }
 
@@ -407,7 +403,7 @@ struct AudioReader::Impl {
         ++m_counters.seeks;
         int ret = av_seek_frame(m_input.get(), m_stream->index, start_ts(), AVSEEK_FLAG_BACKWARD);
         if (ret < 0) ret = avformat_seek_file(m_input.get(), -1, INT64_MIN, 0, 0, 0);
-        ff::check(ret, "cannot seek in", m_path, int(ErrorCode::decode));
+        ff::check(ret, "cannot seek in", m_path, ErrorCode::decode);
         std::int64_t need = m_seek_need;
         after_seek(unknown_index, true);
         m_seek_need = need;
@@ -520,10 +516,10 @@ struct AudioReader::Impl {
         SwrContext* raw = nullptr;
         ff::check(swr_alloc_set_opts2(&raw, &layout.l, AV_SAMPLE_FMT_FLT, int(out), &layout.l,
                                       AV_SAMPLE_FMT_FLT, int(in), 0, nullptr),
-                  "cannot set up audio resampling for", m_path, int(ErrorCode::decode));
+                  "cannot set up audio resampling for", m_path, ErrorCode::decode);
         m_resampler.reset(raw);
         ff::check(swr_init(m_resampler.get()), "cannot set up audio resampling for", m_path,
-                  int(ErrorCode::decode));
+                  ErrorCode::decode);
     }
 
     /// Fails (or counts) when the stream ended well before its container says and the
@@ -582,13 +578,13 @@ struct AudioReader::Impl {
             m_keep_from = m_feed;
             trim();
             int cap = ff::check(swr_get_out_samples(m_resampler.get(), int(block)),
-                                "cannot resample audio of", m_path, int(ErrorCode::decode));
+                                "cannot resample audio of", m_path, ErrorCode::decode);
             std::size_t old = m_pending.size();
             m_pending.resize(old + std::size_t(cap) * m_channels);
             std::uint8_t* o[1] = {reinterpret_cast<std::uint8_t*>(m_pending.data() + old)};
             const std::uint8_t* i[1] = {reinterpret_cast<const std::uint8_t*>(m_scratch.data())};
             int n = ff::check(swr_convert(m_resampler.get(), o, cap, i, int(block)),
-                              "cannot resample audio of", m_path, int(ErrorCode::decode));
+                              "cannot resample audio of", m_path, ErrorCode::decode);
             m_pending.resize(old + std::size_t(n) * m_channels);
             have += n;
             if (m_skip > 0) {

@@ -20,10 +20,7 @@ namespace reel {
 namespace detail {
 namespace {
 
-struct SwsDeleter {
-    void operator()(SwsContext* c) const noexcept { sws_freeContext(c); }
-};
-using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
+using ff::SwsPtr;
 
 bool has_alpha(AVPixelFormat f)
 {
@@ -93,12 +90,12 @@ public:
         m_codec.reset(avcodec_alloc_context3(codec));
         if (!m_codec) throw std::bad_alloc();
         ff::check(avcodec_parameters_to_context(m_codec.get(), m_stream->codecpar),
-                  "cannot configure the decoder for", info.path, int(ErrorCode::decode));
+                  "cannot configure the decoder for", info.path, ErrorCode::decode);
         m_codec->thread_count = threads;
         m_codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
         m_codec->pkt_timebase = m_stream->time_base;
         ff::check(avcodec_open2(m_codec.get(), codec, nullptr), "cannot open the decoder for", info.path,
-                  int(ErrorCode::decode));
+                  ErrorCode::decode);
         m_packet = ff::make_packet();
         m_time_base = *ff::to_rational(m_stream->time_base);
         m_start = m_stream->start_time != AV_NOPTS_VALUE ? m_stream->start_time : 0;
@@ -174,7 +171,7 @@ private:
         ++m_counters.seeks;
         int ret = av_seek_frame(m_input.get(), m_stream->index, target, AVSEEK_FLAG_BACKWARD);
         if (ret < 0) ret = av_seek_frame(m_input.get(), m_stream->index, m_start, AVSEEK_FLAG_BACKWARD);
-        ff::check(ret, "cannot seek in", m_info.path, int(ErrorCode::decode));
+        ff::check(ret, "cannot seek in", m_info.path, ErrorCode::decode);
         avcodec_flush_buffers(m_codec.get());
         m_eof = false;
         m_draining = false;
@@ -209,7 +206,7 @@ private:
                 out.reset();
                 return false;
             }
-            if (ret != AVERROR(EAGAIN)) ff::check(ret, "cannot decode", m_info.path, int(ErrorCode::decode));
+            if (ret != AVERROR(EAGAIN)) ff::check(ret, "cannot decode", m_info.path, ErrorCode::decode);
             if (m_draining) {
                 out.reset();
                 return false;
@@ -219,11 +216,11 @@ private:
                 ret = av_read_frame(m_input.get(), m_packet.get());
                 if (ret == AVERROR_EOF || ret == AVERROR(EIO) || (ret < 0 && avio_feof(m_input->pb))) {
                     ff::check(avcodec_send_packet(m_codec.get(), nullptr), "cannot flush the decoder of",
-                              m_info.path, int(ErrorCode::decode));
+                              m_info.path, ErrorCode::decode);
                     m_draining = true;
                     break;
                 }
-                ff::check(ret, "cannot read", m_info.path, int(ErrorCode::decode));
+                ff::check(ret, "cannot read", m_info.path, ErrorCode::decode);
                 if (m_packet->stream_index != m_stream->index) {
                     av_packet_unref(m_packet.get());
                     continue;
@@ -235,7 +232,7 @@ private:
                     ++m_counters.frames_decoded;
                     continue;
                 }
-                ff::check(ret, "cannot decode", m_info.path, int(ErrorCode::decode));
+                ff::check(ret, "cannot decode", m_info.path, ErrorCode::decode);
                 break;
             }
         }
@@ -374,6 +371,22 @@ DecoderPool::DecoderPool(std::map<std::string, MediaInfo> sources, int threads)
 }
 
 DecoderPool::~DecoderPool() = default;
+
+int DecoderPool::close_except(const std::set<std::string>& keep)
+{
+    int closed = 0;
+    for (auto& [id, source] : m_sources) {
+        if (keep.count(id) || source->decoders.empty()) continue;
+        closed += int(source->decoders.size());
+        source->decoders.clear();
+        source->last_frame = nullptr;
+        source->last_pts = -1;
+        source->last_picture.reset();
+        source->converter = detail::Converter();
+    }
+    m_counters.decoders_closed += closed;
+    return closed;
+}
 
 bool DecoderPool::has_picture(const std::string& media) const
 {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ namespace reel {
 /// Counters a DecoderPool keeps for the stats.
 struct DecodeCounters {
     std::int64_t decoders_opened = 0;
+    std::int64_t decoders_closed = 0;  ///< by close_except()
     std::int64_t seeks = 0;
     std::int64_t frames_decoded = 0;
     std::int64_t pictures_converted = 0;
@@ -56,6 +58,10 @@ public:
     /// it draws, so the common cases need no second resampling.
     std::shared_ptr<const Image> picture(const std::string& media, const Rational& source_time,
                                          std::int64_t tick, const Rect& part, int w, int h);
+    /// Closes the decoders of every source not in `keep` (their memory is freed; a later
+    /// request opens one again). Returns how many were closed.
+    int close_except(const std::set<std::string>& keep);
+
     /// Whether a source has a picture at all (an audio file on a video track has none).
     bool has_picture(const std::string& media) const;
     /// Upright picture size of a source (rotation applied).

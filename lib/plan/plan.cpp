@@ -287,17 +287,33 @@ Plan make_plan(const Timeline& tl, const SourceTable& sources, const PlanOptions
             spans.back().end = f + 1;
     }
     std::int64_t max_len = std::max<std::int64_t>(1, (options.max_segment_seconds * fps).round_half_down());
+    plan.range = options.range.value_or(FrameRange{0, plan.frames});
+    if (options.range && (plan.range.begin < 0 || plan.range.end > plan.frames || plan.range.empty()))
+        throw Error(ErrorCode::usage, "plan",
+                    "range of frames " + std::to_string(plan.range.begin) + "-" +
+                        std::to_string(plan.range.end) + " is not inside the timeline (frames 0-" +
+                        std::to_string(plan.frames) + ")",
+                    "give a range within the timeline's duration");
     std::vector<FrameRange> pieces;
+    std::vector<int> indices;  // in the whole plan, so a range's segments keep their numbers
+    int whole = 0;
     for (const auto& s : spans) {
         std::int64_t n = (s.size() + max_len - 1) / max_len;
-        for (std::int64_t i = 0; i < n; ++i)
-            pieces.push_back({s.begin + s.size() * i / n, s.begin + s.size() * (i + 1) / n});
+        for (std::int64_t i = 0; i < n; ++i) {
+            FrameRange piece{s.begin + s.size() * i / n, s.begin + s.size() * (i + 1) / n};
+            piece = {std::max(piece.begin, plan.range.begin), std::min(piece.end, plan.range.end)};
+            if (!piece.empty()) {
+                pieces.push_back(piece);
+                indices.push_back(whole);
+            }
+            ++whole;
+        }
     }
 
     json out_json = output_picture_json(tl.output);
     for (std::size_t i = 0; i < pieces.size(); ++i) {
         Segment seg;
-        seg.index = int(i);
+        seg.index = indices[i];
         seg.frames = pieces[i];
         Rational origin = frame_to_time(seg.frames.begin, fps);
         std::vector<const Item*> items;

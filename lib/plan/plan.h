@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ Project open_project(const std::filesystem::path& file, const std::filesystem::p
 
 struct PlanOptions {
     Rational max_segment_seconds{5};  ///< longest segment; structural cuts come first
+    /// Only these output frames: the segments of the whole plan that overlap them, those
+    /// across its ends cut there (so the others keep their keys: a range reuses what a
+    /// whole render cached). Error(usage) unless inside the timeline and not empty.
+    std::optional<FrameRange> range;
 };
 
 /// One place a source is used: an item, reached through nested compositions.
@@ -75,7 +80,8 @@ struct Plan {
     std::string project;
     Output output;
     Rational duration;
-    std::int64_t frames = 0;
+    std::int64_t frames = 0;  ///< of the whole timeline
+    FrameRange range;         ///< the frames the segments cover (PlanOptions::range)
     int video_tracks = 0, audio_tracks = 0, items = 0;
     int max_layers = 0;  ///< most picture layers visible on one frame
     double mean_layers = 0;

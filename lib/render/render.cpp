@@ -1,21 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "render/render.h"
 
+#include "encode/composite.h"
+#include "render/segments.h"
+#include "render/sound.h"
 #include "stats/stats.h"
 #include "util/error.h"
-
-#include <tbb/global_control.h>
-#include <tbb/info.h>
-#include <tbb/parallel_pipeline.h>
-#include <tbb/task_arena.h>
+#include "util/stopwatch.h"
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <exception>
-#include <fstream>
-#include <memory>
-#include <string>
+#include <thread>
 
 namespace reel {
 
@@ -23,7 +19,7 @@ std::size_t default_memory_budget()
 {
     constexpr std::size_t mib = 1024 * 1024;
     std::size_t quarter = std::size_t(meminfo_bytes("MemAvailable")) / 4;
-    return std::clamp<std::size_t>(quarter ? quarter : 1024 * mib, 256 * mib, 4096 * mib);
+    return std::clamp<std::size_t>(quarter ? quarter : 1024 * mib, 256 * mib, 1024 * mib);
 }
 
 EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
@@ -48,139 +44,91 @@ EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
     return s;
 }
 
-std::optional<AudioTrackSettings> audio_track_for(const Timeline& tl,
-                                                  const std::map<std::string, MediaInfo>& sources,
-                                                  const RenderOptions& options)
+RenderResult render_into_cache(const Timeline& tl, const SourceTable& sources, const Plan& plan,
+                               const std::vector<Segment>& segments, SegmentCache& cache,
+                               const RenderOptions& options)
 {
-    if (options.audio != "none" && options.audio != "auto" && options.audio != "always")
-        throw Error(ErrorCode::usage, "render",
-                    "audio mode \"" + options.audio + "\" is not auto, always or none");
-    bool heard = options.audio != "none" && timeline_has_audio(tl, sources);
-    if (!heard && options.audio != "always") return std::nullopt;
-    return AudioTrackSettings{tl.output.audio.sample_rate, tl.output.audio.channels, options.audio_codec, 0};
-}
-
-AudioMixResult mix_for_render(const Timeline& tl, const std::map<std::string, MediaInfo>& sources,
-                              const RenderOptions& options, FrameRange range, const AudioTrackSettings& track)
-{
-    AudioMixOptions ao;
-    ao.sample_rate = track.sample_rate;
-    ao.channels = track.channels;
-    ao.range = TimeRange{frame_to_time(range.begin, tl.output.fps), frame_to_time(range.end, tl.output.fps)};
-    ao.tolerate_errors = options.tolerate_audio_errors;
-    return mix_audio(tl, sources, ao);
-}
-
-RenderResult render_timeline(const Timeline& tl, const std::map<std::string, MediaInfo>& sources,
-                             const RenderOptions& options)
-{
-    auto started = std::chrono::steady_clock::now();
-    auto elapsed = [&] {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    };
     RenderResult result;
-    std::int64_t total = time_to_frame(tl.root.duration, tl.output.fps);
-    FrameRange range = options.range.value_or(FrameRange{0, total});
-    if (range.begin < 0 || range.end > total || range.empty())
-        throw Error(ErrorCode::usage, "render",
-                    "range of frames " + std::to_string(range.begin) + "-" + std::to_string(range.end) +
-                        " is not inside the timeline (frames 0-" + std::to_string(total) + ")",
-                    "give --range within the timeline's duration");
+    SegmentsResult segs = render_segments(tl, sources, plan, segments, cache, options);
+    add_segment_figures(result, segs);
+    for (const auto& s : segments) result.frames += s.frames.size();
+    result.duration = Rational(result.frames) / tl.output.fps;
+    result.wall_seconds = segs.wall_seconds;
+    return result;
+}
 
-    int cores = tbb::info::default_concurrency();
-    result.threads = options.threads > 0 ? options.threads : cores;
-    result.memory_budget = options.memory_budget ? options.memory_budget : default_memory_budget();
-    std::size_t frame_bytes = std::size_t(tl.output.width) * std::size_t(tl.output.height) * 3 / 2;
-    // Half the budget for the frame cache; frames in flight from a quarter of it. The
-    // pipeline's two serial stages gain little from more than 4 frames in flight (measured
-    // on the 1080p bench: 8 tokens cost 25 MB of RSS for no speed).
-    result.cache_budget = result.memory_budget / 2;
-    result.tokens =
-        int(std::clamp<std::size_t>(result.memory_budget / 4 / std::max<std::size_t>(frame_bytes, 1), 2, 4));
+namespace {
 
-    EncoderSettings settings = encoder_settings(tl, options);
-    settings.threads = result.threads;
-    DecoderPool pool(sources, std::min(result.threads, 2));
-    FrameCache cache(result.cache_budget);
-    Compositor compositor(tl, pool, cache);
-    // Sound: mixed and encoded for the whole range before the picture starts.
-    AudioMixResult mix;
-    std::optional<AudioTrackSettings> track = audio_track_for(tl, sources, options);
-    if (track) mix = mix_for_render(tl, sources, options, range, *track);
-    VideoWriter writer(options.output, settings, track);
-    if (track) {
-        writer.write_audio(mix.samples);
-        result.audio = true;
-        mix.samples.clear();
-        mix.samples.shrink_to_fit();
+/// The segments' files joined by stream copy into options.output, one file open at a
+/// time (each checked against the first), with the sound muxed in.
+void join_segments(const Timeline& tl, const SegmentCache& cache, const SegmentsResult& segs,
+                   std::optional<EncodedTrack>& sound, const RenderOptions& options, RenderResult& result)
+{
+    EncodedInput first(cache.file_for(segs.outcomes[0].key).string());
+    Muxer muxer(options.output);
+    int video = muxer.add_stream(first.video(), Rational(tl.output.fps.den(), tl.output.fps.num()));
+    if (sound) {
+        int audio = muxer.add_stream(sound->params, sound->time_base);
+        muxer.queue(audio, std::move(sound->packets));
     }
-    result.audio_mix = std::move(mix);
+    muxer.start();
+    Joiner joiner(muxer, video, -1, tl.output.fps, 0);
+    joiner.append(first, options.cancel);
+    for (std::size_t i = 1; i < segs.outcomes.size(); ++i) {
+        EncodedInput input(cache.file_for(segs.outcomes[i].key).string());
+        std::string why = incompatibility(first, input);
+        if (!why.empty())
+            throw Error(ErrorCode::internal, "composite",
+                        "cached segment " + std::to_string(segs.outcomes[i].index) +
+                            " cannot follow segment " + std::to_string(segs.outcomes[0].index) + ": " + why,
+                        "remove the cache folder " + cache.dir().string() + " and render again");
+        joiner.append(input, options.cancel);
+    }
+    muxer.finish(options.overwrite);
+    result.frames = joiner.frames();
+    result.writer.frames = result.frames;
+    result.writer.bytes = muxer.bytes();
+}
 
-    std::int64_t next = range.begin;
-    std::int64_t done = 0;
-    double last_report = -1;
-    bool cancelled = false;
-    // Exceptions never cross the TBB pipeline (frames in flight would leak when TBB
-    // cancels it): a failing stage records its error and the input stage stops.
-    std::exception_ptr failure;
-    std::atomic<bool> failed{false};
-    tbb::task_arena arena(result.threads);
-    arena.execute([&] {
-        tbb::parallel_pipeline(
-            std::size_t(result.tokens),
-            tbb::make_filter<void, std::shared_ptr<const Image>>(
-                tbb::filter_mode::serial_in_order,
-                [&](tbb::flow_control& fc) -> std::shared_ptr<const Image> {
-                    if (failed || next >= range.end || (options.cancel && options.cancel->load())) {
-                        cancelled = !failed && next < range.end;
-                        fc.stop();
-                        return nullptr;
-                    }
-                    try {
-                        return compositor.render(next++);
-                    } catch (...) {
-                        failure = std::current_exception();
-                        failed = true;
-                        fc.stop();
-                        return nullptr;
-                    }
-                }) &
-                tbb::make_filter<std::shared_ptr<const Image>, void>(
-                    tbb::filter_mode::serial_in_order, [&](const std::shared_ptr<const Image>& picture) {
-                        if (failed || !picture) return;
-                        try {
-                            writer.write(picture);
-                        } catch (...) {
-                            failure = std::current_exception();
-                            failed = true;
-                            return;
-                        }
-                        ++done;
-                        double now = elapsed();
-                        if (options.progress && (now - last_report >= 0.25 || done == range.size())) {
-                            last_report = now;
-                            options.progress(RenderProgress{done, range.size(), now});
-                        }
-                    }));
+}  // namespace
+
+RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources, const Plan& plan,
+                                  SegmentCache& cache, const RenderOptions& options)
+{
+    Stopwatch started;
+    RenderResult result;
+    std::string container = container_for(options.output);
+    check_container_codec(container, encoder_settings(tl, options).codec);
+    // The sound is mixed (or found in the cache) while the segments render; if it fails,
+    // the segments stop too, and what was published stays for the next run.
+    std::optional<EncodedTrack> sound;
+    std::exception_ptr sound_failure, picture_failure;
+    std::atomic<bool> abort{false};
+    RenderOptions picture = options;
+    picture.abort = &abort;
+    std::thread sound_thread([&] {
+        try {
+            sound = make_sound(tl, sources, options, plan.range, container, cache, result);
+        } catch (...) {
+            sound_failure = std::current_exception();
+            abort = true;
+        }
     });
-    if (failure) std::rethrow_exception(failure);
-    if (cancelled)
-        throw Error(ErrorCode::interrupted, "render",
-                    "interrupted after " + std::to_string(done) + " of " + std::to_string(range.size()) +
-                        " frames; nothing was written",
-                    "run the command again to render from the start");
-    writer.finish(options.overwrite);
-
-    result.frames = done;
-    result.duration = Rational(range.size()) / tl.output.fps;
-    result.wall_seconds = elapsed();
-    result.decode = pool.counters();
-    result.compose = compositor.counters();
-    result.cache = cache.stats();
-    result.writer = writer.stats();
-    result.decode_seconds = result.decode.seconds;
-    result.compose_seconds = result.compose.seconds;
-    result.encode_seconds = result.writer.encode_seconds;
+    SegmentsResult segs;
+    try {
+        segs = render_segments(tl, sources, plan, plan.segments, cache, picture);
+    } catch (...) {
+        picture_failure = std::current_exception();
+    }
+    sound_thread.join();
+    if (sound_failure) std::rethrow_exception(sound_failure);
+    if (picture_failure) std::rethrow_exception(picture_failure);
+    add_segment_figures(result, segs);
+    Stopwatch t;
+    join_segments(tl, cache, segs, sound, options, result);
+    result.composite_seconds = t.seconds();
+    result.duration = Rational(result.frames) / tl.output.fps;
+    result.wall_seconds = started.seconds();
     return result;
 }
 

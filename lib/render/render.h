@@ -20,19 +20,44 @@
 
 namespace reel {
 
+/// What a render is doing (the `phase` of a progress event).
+enum class RenderPhase { plan, render, sound, composite };
+const char* to_string(RenderPhase phase);
+
 struct RenderProgress {
-    std::int64_t done = 0, total = 0;
-    double elapsed = 0;
+    std::int64_t done = 0, total = 0;  ///< frames
+    double elapsed = 0;                ///< seconds since the render started
+    RenderPhase phase = RenderPhase::render;
 };
 
-/// What `reel render` asks of the library; CLI flags fill it.
+enum class SegmentStatus {
+    pending,    ///< not started yet (events only)
+    rendering,  ///< being encoded by this process (events only)
+    rendered,   ///< encoded by this process
+    reused,     ///< found in the cache
+    waited,     ///< rendered meanwhile by another process sharing the cache
+};
+const char* to_string(SegmentStatus status);
+
+struct SegmentOutcome {
+    int index = 0;  ///< in the plan
+    FrameRange frames;
+    std::string key;
+    SegmentStatus status = SegmentStatus::pending;
+    double seconds = 0;  ///< rendering (or lookup and verification) time
+    std::int64_t bytes = 0;
+};
+
+/// What `reel render` (and segment, and bench) asks of the library; CLI flags fill it.
 struct RenderOptions {
     std::string output;
     bool overwrite = false;
-    std::optional<FrameRange> range;  ///< default: the whole timeline
-    int threads = 0;                  ///< TBB arena size; 0 = all cores
-    int workers = 0;                  ///< segmented renders: segments in flight; 0 = chosen
-    std::size_t memory_budget = 0;    ///< bytes; 0 = default_memory_budget()
+    /// Only these output frames (`reel render --range`): the plan's segments cut at its
+    /// ends, rendered through the cache like any others. Default: the whole timeline.
+    std::optional<FrameRange> range;
+    int threads = 0;                ///< TBB arena size; 0 = all cores
+    int workers = 0;                ///< segments in flight; 0 = chosen (render/sizing.h)
+    std::size_t memory_budget = 0;  ///< bytes, a promise (render/sizing.h); 0 = default_memory_budget()
     // Overrides of the timeline's output.video settings.
     std::optional<std::string> codec, preset;
     std::optional<double> crf;
@@ -42,25 +67,14 @@ struct RenderOptions {
     std::string audio = "auto";
     std::string audio_codec;  ///< "aac" / "opus"; empty: by container
     bool tolerate_audio_errors = false;
-    std::function<void(const RenderProgress&)> progress;  ///< called from the encode stage
-    const std::atomic<bool>* cancel = nullptr;            ///< set (e.g. by SIGINT) to stop
-    const std::atomic<bool>* abort = nullptr;             ///< set when other work failed: stop too
-};
-
-enum class SegmentStatus {
-    rendered,  ///< encoded by this process
-    reused,    ///< found in the cache
-    waited,    ///< rendered meanwhile by another process sharing the cache
-};
-const char* to_string(SegmentStatus status);
-
-struct SegmentOutcome {
-    int index = 0;  ///< in the plan
-    FrameRange frames;
-    std::string key;
-    SegmentStatus status = SegmentStatus::rendered;
-    double seconds = 0;  ///< rendering (or lookup and verification) time
-    std::int64_t bytes = 0;
+    /// Progress, at most every 0.25 s and once at the end of each phase. Calls are
+    /// serialised (never two at once) but come from worker threads.
+    std::function<void(const RenderProgress&)> progress;
+    /// Each change of a segment's state (pending for all first, then rendering, then
+    /// rendered, reused or waited). Serialised like progress.
+    std::function<void(const SegmentOutcome&)> segment_changed;
+    const std::atomic<bool>* cancel = nullptr;  ///< set (e.g. by SIGINT) to stop
+    const std::atomic<bool>* abort = nullptr;   ///< set when other work failed: stop too
 };
 
 struct RenderResult {
@@ -68,49 +82,29 @@ struct RenderResult {
     Rational duration;
     double wall_seconds = 0;
     double decode_seconds = 0, compose_seconds = 0, encode_seconds = 0;
-    DecodeCounters decode;
+    double audio_seconds = 0, composite_seconds = 0;
+    DecodeCounters decode;  ///< summed over the workers
     ComposeCounters compose;
     FrameCacheStats cache;
     std::size_t cache_budget = 0, memory_budget = 0;
-    int threads = 0, tokens = 0;
+    int threads = 0, frames_in_flight = 0, workers = 0, encoder_threads = 0;
     WriterStats writer;
-    bool audio = false;        ///< the output has an audio track
-    AudioMixResult audio_mix;  ///< its figures (samples released after encoding)
-    // Segmented renders only:
-    bool segmented = false;
+    bool audio = false;         ///< the output has an audio track
+    bool audio_cached = false;  ///< the encoded sound came from the cache
+    AudioMixResult audio_mix;   ///< its figures (samples released after encoding)
     int segments_total = 0, segments_rendered = 0, segments_reused = 0, segments_waited = 0,
-        segments_discarded = 0, workers = 0, encoder_threads = 0;
+        segments_discarded = 0;
     std::vector<SegmentOutcome> segments;  ///< in timeline order
     std::vector<std::string> warnings;
-    double audio_seconds = 0, composite_seconds = 0;
-    bool audio_cached = false;                                    ///< the encoded sound came from the cache
     double first_byte_seconds = -1, first_fragment_seconds = -1;  ///< streaming, from the start
 };
 
-/// The audio track options.audio asks for (auto: when anything is heard), or nothing.
-std::optional<AudioTrackSettings> audio_track_for(const Timeline& timeline,
-                                                  const std::map<std::string, MediaInfo>& sources,
-                                                  const RenderOptions& options);
-/// The mix of a range for that track.
-AudioMixResult mix_for_render(const Timeline& timeline, const std::map<std::string, MediaInfo>& sources,
-                              const RenderOptions& options, FrameRange range,
-                              const AudioTrackSettings& track);
-
-/// A default memory budget: a quarter of the available memory, between 256 MiB and 4 GiB.
+/// The default memory budget: a quarter of the available memory, between 256 MiB and
+/// 1 GiB (enough for two 1080p segments in flight, or one at 2160p).
 std::size_t default_memory_budget();
 
 /// The encoder settings a render uses: the timeline's output.video with the options'
 /// overrides applied.
 EncoderSettings encoder_settings(const Timeline& timeline, const RenderOptions& options);
-
-/// Renders a resolved timeline into options.output. Sound first: the whole range is mixed
-/// (audio/mix.h) and encoded (AAC; Opus in WebM) before the picture, so its packets can be
-/// interleaved as video is written. Then the picture: decode, composite and
-/// encode overlap in a TBB pipeline (compositing one frame while the encoder, with its own
-/// threads, works on earlier ones; frames in flight bounded by the memory budget). The
-/// output appears complete under its name or not at all. Throws Error (interrupted when
-/// options.cancel is set).
-RenderResult render_timeline(const Timeline& timeline, const std::map<std::string, MediaInfo>& sources,
-                             const RenderOptions& options);
 
 }  // namespace reel

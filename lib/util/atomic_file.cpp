@@ -2,6 +2,7 @@
 #include "util/atomic_file.h"
 
 #include "util/error.h"
+#include "util/publish.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace reel {
 namespace {
@@ -22,7 +24,8 @@ Error io_error(const std::filesystem::path& path, const std::string& what, int e
 
 }  // namespace
 
-void write_file_atomic(const std::filesystem::path& dest, std::string_view data, Overwrite mode)
+void write_file_atomic(const std::filesystem::path& dest, std::string_view data, Overwrite mode,
+                       const std::filesystem::path& temp_dir)
 {
     std::error_code ec;
     if (mode == Overwrite::refuse && std::filesystem::is_regular_file(dest, ec))
@@ -52,41 +55,97 @@ void write_file_atomic(const std::filesystem::path& dest, std::string_view data,
         if (::close(out) != 0) throw io_error(dest, "cannot close", errno);
         return;
     }
-    std::filesystem::path dir = dest.parent_path().empty() ? "." : dest.parent_path();
-    std::string templ = (dir / ("." + dest.filename().string() + ".reel-XXXXXX")).string();
-    int fd = ::mkstemp(templ.data());
-    if (fd < 0) throw io_error(dest, "cannot create a temporary file", errno);
-    auto fail = [&](const char* what) {
-        int err = errno;
-        ::close(fd);
-        ::unlink(templ.c_str());
-        throw io_error(dest, what, err);
-    };
+    PendingFile file(dest, temp_dir);
+    int fd = ::open(file.path().c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
+    if (fd < 0) throw io_error(dest, "cannot write", errno);
     const char* p = data.data();
     std::size_t left = data.size();
     while (left > 0) {
         ssize_t n = ::write(fd, p, left);
+        if (n < 0 && errno == EINTR) continue;
         if (n < 0) {
-            if (errno == EINTR) continue;
-            fail("cannot write");
+            int err = errno;
+            ::close(fd);
+            throw io_error(dest, "cannot write", err);
         }
         p += n;
         left -= static_cast<std::size_t>(n);
     }
+    if (::close(fd) != 0) throw io_error(dest, "cannot close", errno);
+    file.publish(mode);
+}
+
+PendingFile::PendingFile(std::filesystem::path dest, const std::filesystem::path& temp_dir)
+    : m_dest(std::move(dest))
+{
+    std::filesystem::path dir = !temp_dir.empty()              ? temp_dir
+                                : m_dest.parent_path().empty() ? "."
+                                                               : m_dest.parent_path();
+    std::string templ = (dir / ("." + m_dest.filename().string() + ".reel-XXXXXX")).string();
+    int fd = ::mkstemp(templ.data());
+    if (fd < 0)
+        throw Error(ErrorCode::io, "io",
+                    "cannot create \"" + m_dest.string() + "\" (a temporary file in \"" + dir.string() +
+                        "\"): " + std::strerror(errno),
+                    "check that the folder exists and is writable")
+            .with_file(m_dest.string());
+    ::close(fd);
+    m_temp = templ;
+}
+
+PendingFile::PendingFile(PendingFile&& other) noexcept
+    : m_dest(std::move(other.m_dest)), m_temp(std::exchange(other.m_temp, {}))
+{
+}
+
+PendingFile::~PendingFile()
+{
+    discard();
+}
+
+void PendingFile::discard() noexcept
+{
+    if (m_temp.empty()) return;
+    ::unlink(m_temp.c_str());
+    m_temp.clear();
+}
+
+void PendingFile::publish(Overwrite mode, bool durable)
+{
+    auto fail = [&](const char* what, int err) {
+        discard();
+        throw io_error(m_dest, what, err);
+    };
     mode_t mask = ::umask(0);
     ::umask(mask);
-    if (::fchmod(fd, 0666 & ~mask) != 0) fail("cannot set permissions");
-    if (::fsync(fd) != 0) fail("cannot flush to disk");
-    if (::close(fd) != 0) {
-        int err = errno;
-        ::unlink(templ.c_str());
-        throw io_error(dest, "cannot close", err);
+    if (::chmod(m_temp.c_str(), 0666 & ~mask) != 0) fail("cannot set permissions", errno);
+    if (durable) {
+        int fd = ::open(m_temp.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || ::fsync(fd) != 0) {
+            int err = errno;
+            if (fd >= 0) ::close(fd);
+            fail("cannot flush to disk", err);
+        }
+        ::close(fd);
     }
-    if (::rename(templ.c_str(), dest.c_str()) != 0) {
-        int err = errno;
-        ::unlink(templ.c_str());
-        throw io_error(dest, "cannot rename into place", err);
+    std::error_code ec;
+    if (mode == Overwrite::refuse && std::filesystem::exists(m_dest, ec)) {
+        discard();
+        throw Error(ErrorCode::usage, "io", "\"" + m_dest.string() + "\" already exists",
+                    "pass -y to overwrite it")
+            .with_file(m_dest.string());
     }
+    if (::rename(m_temp.c_str(), m_dest.c_str()) != 0) fail("cannot rename into place", errno);
+    m_temp.clear();
+    if (durable) sync_folder(m_dest.parent_path().empty() ? "." : m_dest.parent_path());
+}
+
+void sync_folder(const std::filesystem::path& dir) noexcept
+{
+    int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return;
+    ::fsync(fd);
+    ::close(fd);
 }
 
 std::string read_file(const std::filesystem::path& path)

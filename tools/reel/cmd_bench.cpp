@@ -413,7 +413,7 @@ Run encode_run(const fs::path& project_file, int threads)
     Stopwatch t;
     VideoEncoder encoder(settings, "encode-only");
     std::int64_t bytes = 0;
-    PacketSink sink = [&](AVPacket* p) { bytes += p->size; };
+    PacketSink sink = [&](Packet& p) { bytes += p.size(); };
     for (std::int64_t f = 0; f < frames; ++f) {
         if (cancel_flag()) throw Error(ErrorCode::interrupted, "bench", "interrupted");
         encoder.encode(pictures[std::size_t(f % 8)], sink);
@@ -539,7 +539,7 @@ json machine_facts()
     if (::uname(&u) == 0) m["os"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
     m["reel_version"] = REEL_VERSION;
     m["encoder"] = encoder_name("h264");
-    m["libavcodec"] = LIBAVCODEC_IDENT;
+    m["libavcodec"] = codec_library_version();
     return m;
 }
 

@@ -3,6 +3,7 @@
 
 #include "cache/segment_cache.h"
 #include "plan/plan.h"
+#include "render/keys.h"
 #include "render/segments.h"
 #include "stats/stats.h"
 #include "timeline/otio.h"

@@ -35,9 +35,8 @@ void register_render(CLI::App& app)
         ->required()
         ->option_text("FILE");
     cmd->add_flag("-y,--overwrite", opts.common.overwrite, "Replace an existing output file");
-    cmd->add_option(
-           "--range", opts.range,
-           "Render only START-END seconds of the timeline (e.g. 2-5.5), in one pass without the cache")
+    cmd->add_option("--range", opts.range,
+                    "Render only START-END seconds of the timeline (e.g. 2-5.5), through the segment cache")
         ->option_text("A-B");
     cmd->add_flag("--no-cache", opts.no_cache,
                   "Use a private segment cache that is removed afterwards (nothing reused, nothing kept)");
@@ -63,32 +62,28 @@ void register_render(CLI::App& app)
         double prepare_seconds = project.parse_seconds + project.probe_seconds;
         RenderOptions ro = render_options(opts.flags, opts.common, tl);
 
-        RenderResult r;
-        std::unique_ptr<SegmentCache> cache;
+        // A range renders through the segment engine like the whole timeline: the plan's
+        // segments cut at its ends, cached (segments inside it are those a whole render
+        // made, and are reused both ways).
+        std::optional<FrameRange> range;
+        if (!opts.range.empty()) range = parse_range(opts.range, tl.output.fps, "--range");
+        Stopwatch t;
+        Plan plan = render_plan(project, opts.flags, range);
         std::optional<ScratchDir> private_dir;
-        if (!opts.range.empty()) {
-            // A range is rendered in one pass: its ends rarely fall on segment boundaries.
-            ro.range = parse_range(opts.range, tl.output.fps, "--range");
-            r = render_timeline(tl, project.sources, ro);
-        } else {
-            Stopwatch t;
-            Plan plan = render_plan(project, opts.flags);
-            if (opts.no_cache) {
-                private_dir.emplace(fs::temp_directory_path(), "reel-nocache-");
-                opts.flags.cache_dir = private_dir->path.string();
-            }
-            cache = open_cache(opts.flags);
-            prepare_seconds += t.seconds();
-            r = render_with_segments(tl, project.sources, plan, *cache, ro);
-            if (!private_dir) cache->evict();
+        if (opts.no_cache) {
+            private_dir.emplace(fs::temp_directory_path(), "reel-nocache-");
+            opts.flags.cache_dir = private_dir->path.string();
         }
+        std::unique_ptr<SegmentCache> cache = open_cache(opts.flags);
+        prepare_seconds += t.seconds();
+        RenderResult r = render_with_segments(tl, project.sources, plan, *cache, ro);
+        if (!private_dir) cache->evict();
         double wall = r.wall_seconds + prepare_seconds;
         if (!opts.common.quiet) {
             std::cerr << "reel render: " << r.frames << " frames in " << wall << " s ("
                       << (wall > 0 ? r.frames / wall : 0) << " fps)";
-            if (r.segmented)
-                std::cerr << ", segments " << r.segments_rendered << " rendered, "
-                          << r.segments_reused + r.segments_waited << " reused";
+            std::cerr << ", segments " << r.segments_rendered << " rendered, "
+                      << r.segments_reused + r.segments_waited << " reused";
             std::cerr << " -> " << opts.common.output << "\n";
         }
         print_warnings("render", r, opts.common);

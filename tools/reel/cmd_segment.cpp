@@ -3,6 +3,7 @@
 #include "render_flags.h"
 
 #include "render/segments.h"
+#include "render/stream.h"
 #include "stats/stats.h"
 #include "util/error.h"
 #include "util/stopwatch.h"
@@ -124,7 +125,7 @@ void register_segment(CLI::App& app)
             ro.output = opts.common.output;
             r = stream_with_segments(tl, project.sources, plan, *cache, ro);
         } else {
-            r = render_into_cache(tl, project.sources, select(plan, opts), *cache, ro);
+            r = render_into_cache(tl, project.sources, plan, select(plan, opts), *cache, ro);
         }
         cache->evict();
         if (!opts.common.quiet)

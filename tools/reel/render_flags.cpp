@@ -190,9 +190,10 @@ RenderOptions render_options(const RenderFlags& f, const CommonOptions& common, 
     return ro;
 }
 
-Plan render_plan(const Project& project, const RenderFlags& f)
+Plan render_plan(const Project& project, const RenderFlags& f, std::optional<FrameRange> range)
 {
     PlanOptions po;
+    po.range = range;
     po.max_segment_seconds = Rational::parse(std::to_string(f.segment_seconds)).value_or(Rational(5));
     Plan plan = make_plan(project.timeline, project.sources, po);
     if (plan.frames == 0 || plan.segments.empty())
@@ -223,17 +224,15 @@ nlohmann::json render_stats(const std::string& command, const RenderResult& r, d
     stats["realtime_factor"] = wall > 0 ? seconds / wall : 0;
     stats["encoder"] = r.writer.encoder;
     stats["threads"] = r.threads;
-    stats["frames_in_flight"] = r.tokens;
+    stats["frames_in_flight"] = r.frames_in_flight;
     stats["memory_budget_bytes"] = r.memory_budget;
     stats["bytes_written"] = r.writer.bytes;
     nlohmann::json stages = {{"prepare_seconds", prepare_seconds},
                              {"decode_seconds", r.decode_seconds},
                              {"compose_seconds", r.compose_seconds},
                              {"encode_seconds", r.encode_seconds}};
-    if (r.segmented) {
-        stages["audio_seconds"] = r.audio_seconds;
-        stages["composite_seconds"] = r.composite_seconds;
-    }
+    stages["audio_seconds"] = r.audio_seconds;
+    stages["composite_seconds"] = r.composite_seconds;
     stats["stages"] = stages;
     stats["decoders_opened"] = r.decode.decoders_opened;
     stats["seeks"] = r.decode.seeks;
@@ -248,7 +247,7 @@ nlohmann::json render_stats(const std::string& command, const RenderResult& r, d
                       {"evictions", r.cache.evictions},
                       {"peak_bytes", r.cache.peak_bytes},
                       {"budget_bytes", r.cache_budget}};
-    if (r.segmented) {
+    {
         stats["segments"] = r.segments_total;
         stats["segments_rendered"] = r.segments_rendered;
         stats["segments_reused"] = r.segments_reused;
@@ -296,7 +295,7 @@ nlohmann::json render_stats(const std::string& command, const RenderResult& r, d
                       {"decode_errors", a.decode_errors},
                       {"warnings", a.warnings},
                       {"mix_seconds", a.seconds}});
-    if (r.audio && r.segmented) audio["cached"] = r.audio_cached;
+    if (r.audio) audio["cached"] = r.audio_cached;
     stats["audio"] = audio;
     return stats;
 }

@@ -50,8 +50,9 @@ Project open_render_project(const RenderFlags& flags, const CommonOptions& commo
 /// RenderOptions from the flags (progress reporter included).
 RenderOptions render_options(const RenderFlags& flags, const CommonOptions& common, const Timeline& timeline);
 
-/// The plan the segmented commands render.
-Plan render_plan(const Project& project, const RenderFlags& flags);
+/// The plan the rendering commands render (`range`: only those frames, segments cut at
+/// its ends).
+Plan render_plan(const Project& project, const RenderFlags& flags, std::optional<FrameRange> range = {});
 
 /// The segment cache named by --cache-dir/--cache-size (default folder and 10G).
 std::unique_ptr<SegmentCache> open_cache(const RenderFlags& flags);

@@ -35,9 +35,10 @@ protected:
     /// Writes `bytes` bytes into a temporary file of the cache and publishes it.
     void put(SegmentCache& cache, const std::string& k, std::size_t bytes, char fill = 'x')
     {
-        fs::path temp = cache.temp_file(k);
+        PendingFile file = cache.pending(k);
+        fs::path temp = file.path();
         std::ofstream(temp, std::ios::binary) << std::string(bytes, fill);
-        cache.publish(k, temp, 25);
+        cache.publish(k, file, 25);
         EXPECT_FALSE(fs::exists(temp));
     }
 
