@@ -14,7 +14,10 @@ public:
     /// Seconds since the stopwatch was made (or last restarted).
     double seconds() const { return std::chrono::duration<double>(Clock::now() - m_start).count(); }
     /// Seconds from the start to `t` (e.g. a time point recorded by other code).
-    double seconds_until(Clock::time_point t) const { return std::chrono::duration<double>(t - m_start).count(); }
+    double seconds_until(Clock::time_point t) const
+    {
+        return std::chrono::duration<double>(t - m_start).count();
+    }
     void restart() { m_start = Clock::now(); }
 
 private:
