@@ -26,8 +26,7 @@ ALLOWED = {
     "audio": {"timeline", "media", "time", "util"},
     "render": {"plan", "compose", "encode", "audio", "timeline", "media", "image", "cache", "stats",
                "time", "util"},
-    "bench": {"render", "plan", "compose", "encode", "audio", "timeline", "media", "image", "cache",
-              "stats", "time", "util"},
+    "bench": {"render", "plan", "encode", "media", "cache", "timeline", "image", "stats", "time", "util"},
 }
 
 

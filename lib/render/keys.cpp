@@ -35,12 +35,9 @@ std::string cache_key(const std::string& kind, const nlohmann::json& fields)
 
 nlohmann::json encoder_key_fields(const EncoderSettings& s)
 {
-    nlohmann::json j = {{"codec", s.codec},
-                        {"encoder", encoder_name(s.codec)},
-                        {"preset", s.preset},
-                        {"gop", s.gop},
-                        {"width", s.width},
-                        {"height", s.height},
+    nlohmann::json j = {{"codec", s.codec},        {"encoder", encoder_name(s.codec)},
+                        {"preset", s.preset},      {"gop", s.gop},
+                        {"width", s.width},        {"height", s.height},
                         {"fps", s.fps.to_string()}};
     if (s.bitrate)
         j["bitrate"] = *s.bitrate;

@@ -14,7 +14,8 @@ SegmentSchedule::SegmentSchedule(const std::vector<Segment>& segments, int worke
     for (std::size_t w = 0; w < m_runs.size(); ++w) {
         std::size_t begin = at;
         std::int64_t goal = total * std::int64_t(w + 1) / n;
-        while (at < segments.size() && (seen < goal || w + 1 == m_runs.size())) seen += segments[at++].frames.size();
+        while (at < segments.size() && (seen < goal || w + 1 == m_runs.size()))
+            seen += segments[at++].frames.size();
         m_runs[w] = {begin, at};
     }
 }

@@ -74,7 +74,8 @@ std::optional<SegmentEncoded> render_segment(SegmentWorker& w, const Plan& plan,
         tbb::parallel_pipeline(
             std::size_t(std::max(job.frames_in_flight, 1)),
             tbb::make_filter<void, std::shared_ptr<const Image>>(tbb::filter_mode::serial_in_order, compose) &
-                tbb::make_filter<std::shared_ptr<const Image>, void>(tbb::filter_mode::serial_in_order, encode));
+                tbb::make_filter<std::shared_ptr<const Image>, void>(tbb::filter_mode::serial_in_order,
+                                                                     encode));
     });
     if (failure) std::rethrow_exception(failure);
     if (stopped || done < seg.frames.size()) return std::nullopt;

@@ -28,9 +28,8 @@ std::string in_mib(std::size_t bytes)
 std::size_t sound_bytes(const Timeline& tl, const SourceTable& sources, const Plan& plan,
                         const RenderOptions& options)
 {
-    if (options.audio == "none" || !std::any_of(sources.begin(), sources.end(), [](const auto& s) {
-            return s.second.audio.has_value();
-        }))
+    if (options.audio == "none" || !std::any_of(sources.begin(), sources.end(),
+                                                [](const auto& s) { return s.second.audio.has_value(); }))
         return 0;
     std::int64_t frames = 0;
     for (const auto& s : plan.segments) frames += s.frames.size();
@@ -50,7 +49,8 @@ std::size_t segment_decoder_bytes(const Plan& plan, const Segment& segment)
                    u.timeline.frames(plan.output.fps).overlaps(segment.frames);
         });
         if (used)
-            bytes += decoder_frames * std::size_t(sp.info.video->width) * std::size_t(sp.info.video->height) * 3 / 2;
+            bytes += decoder_frames * std::size_t(sp.info.video->width) * std::size_t(sp.info.video->height) *
+                     3 / 2;
     }
     return bytes;
 }
@@ -68,20 +68,22 @@ RenderSizing size_render(const Timeline& tl, const SourceTable& sources, const P
     s.base_bytes = base_bytes;
     s.sound_bytes = sound_bytes(tl, sources, plan, options);
     s.frames_in_flight = 2;
-    s.worker_bytes = encoder_fixed + encoder_frames * frame + std::size_t(s.frames_in_flight + 1) * frame + decoders;
+    s.worker_bytes =
+        encoder_fixed + encoder_frames * frame + std::size_t(s.frames_in_flight + 1) * frame + decoders;
     s.minimum_budget = s.base_bytes + s.sound_bytes + s.worker_bytes;
     if (s.memory_budget < s.minimum_budget)
         throw Error(ErrorCode::usage, "render",
                     "a memory budget of " + in_mib(s.memory_budget) + " is too small for this render: one " +
                         std::to_string(tl.output.width) + "x" + std::to_string(tl.output.height) +
                         " segment in flight needs about " + in_mib(s.worker_bytes) +
-                        " (encoder, frames, decoders), the sound " + in_mib(s.sound_bytes) + " and reel itself " +
-                        in_mib(s.base_bytes),
+                        " (encoder, frames, decoders), the sound " + in_mib(s.sound_bytes) +
+                        " and reel itself " + in_mib(s.base_bytes),
                     "give --memory-budget " + in_mib(s.minimum_budget) + " or more");
     std::size_t free = s.memory_budget - s.base_bytes - s.sound_bytes;
     // No more workers than cores (an arena cannot run more at once) or segments.
     int by_memory = int(std::max<std::size_t>(1, free / s.worker_bytes));
-    int most = std::max(1, std::min({cores, by_memory, int(std::min<std::size_t>(segments.size(), 1 << 20))}));
+    int most =
+        std::max(1, std::min({cores, by_memory, int(std::min<std::size_t>(segments.size(), 1 << 20))}));
     s.workers = std::clamp(options.workers > 0 ? options.workers : s.threads, 1, most);
     s.encoder_threads = std::max(1, s.threads / s.workers);
     // What the workers leave: a third more frames in flight where it fits, then the caches.

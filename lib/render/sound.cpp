@@ -55,14 +55,14 @@ EncodedTrack mix_and_encode(const Timeline& tl, const SourceTable& sources, cons
 
 std::optional<EncodedTrack> make_sound(const Timeline& tl, const SourceTable& sources,
                                        const RenderOptions& options, FrameRange range,
-                                       const std::string& container, SegmentCache& cache, RenderResult& result)
+                                       const std::string& container, SegmentCache& cache,
+                                       RenderResult& result)
 {
     Stopwatch t;
     std::optional<AudioTrackSettings> wanted = audio_track_for(tl, sources, options);
     if (!wanted) return std::nullopt;
     AudioEncoder encoder(*wanted, container, options.output);  // also checks codec and container
-    std::string key =
-        sound_key({tl, sources, *wanted, encoder.name(), range, options.tolerate_audio_errors});
+    std::string key = sound_key({tl, sources, *wanted, encoder.name(), range, options.tolerate_audio_errors});
     result.audio = true;
     result.writer.audio_encoder = encoder.name();
     std::optional<EncodedTrack> track;
@@ -76,7 +76,8 @@ std::optional<EncodedTrack> make_sound(const Timeline& tl, const SourceTable& so
         result.audio_mix.channels = wanted->channels;
         result.audio_mix.frames = cache.frames_of(key);
     } else {
-        track = mix_and_encode(tl, sources, mix_options(tl, options, range, *wanted), encoder, result.audio_mix);
+        track =
+            mix_and_encode(tl, sources, mix_options(tl, options, range, *wanted), encoder, result.audio_mix);
         // Published for the next render unless another process is writing the same sound.
         if (auto lock = cacheable ? cache.try_lock(key) : std::nullopt;
             lock && cache.find(key, false) != CacheLookup::found) {

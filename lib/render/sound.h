@@ -27,6 +27,7 @@ AudioMixOptions mix_options(const Timeline& timeline, const RenderOptions& optio
 /// figures of `result`. Thread-safe with respect to other renders sharing the cache.
 std::optional<EncodedTrack> make_sound(const Timeline& timeline, const SourceTable& sources,
                                        const RenderOptions& options, FrameRange range,
-                                       const std::string& container, SegmentCache& cache, RenderResult& result);
+                                       const std::string& container, SegmentCache& cache,
+                                       RenderResult& result);
 
 }  // namespace reel

@@ -4,8 +4,8 @@
 
   check_schemas.py --repo DIR
       (a) the schemas are valid 2020-12 schemas and describe every property they declare;
-      (b) every tests/data/timelines/valid/*.json and examples/*.json validates against
-          schemas/timeline.schema.json;
+      (b) every tests/data/timelines/valid/*.json, examples/*.json and bench/pipeline/*.json
+          (suite.json aside) validates against schemas/timeline.schema.json;
       (c) every fixture in tests/data/timelines/invalid/expectations.json marked
           "schema": "reject" is rejected by the schema, and every one marked "accept" (an
           error only the C++ validator can find) is accepted. Fixtures that do not parse
@@ -164,6 +164,7 @@ def check_repo(repo, report):
 
     data = repo / "tests" / "data" / "timelines"
     valid = sorted((data / "valid").glob("*.json")) + sorted((repo / "examples").glob("*.json"))
+    valid += [p for p in sorted((repo / "bench" / "pipeline").glob("*.json")) if p.name != "suite.json"]
     for path in valid:
         rel = path.relative_to(repo)
         try:

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common.h"
 
-#include <cstdlib>
-
 #include "stats/stats.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -92,24 +90,6 @@ void set_runner(CLI::App& cmd, const std::string& name, CommonOptions& opts, Run
             emit_stats(opts, doc);
         }
     });
-}
-
-ScratchDir::ScratchDir(const std::filesystem::path& parent, const std::string& prefix)
-{
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    std::string templ = (parent / (prefix + "XXXXXX")).string();
-    if (ec || !::mkdtemp(templ.data()))
-        throw Error(ErrorCode::io, "cli", "cannot create a folder in \"" + parent.string() + "\"",
-                    "check that it is a writable folder")
-            .with_file(parent.string());
-    path = templ;
-}
-
-ScratchDir::~ScratchDir()
-{
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
 }
 
 void write_output(const CommonOptions& opts, const std::string& text)

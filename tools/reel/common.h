@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "util/scratch_dir.h"
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -33,16 +35,6 @@ void set_runner(CLI::App& cmd, const std::string& name, CommonOptions& opts, Run
 
 /// Writes text to -o (atomically; refusing to overwrite without -y) or stdout for "-".
 void write_output(const CommonOptions& opts, const std::string& text);
-
-/// A new folder `<parent>/<prefix>XXXXXX`, removed with everything in it on destruction
-/// (reel render --no-cache, reel bench's runs). Throws Error(io) naming the parent.
-struct ScratchDir {
-    std::filesystem::path path;
-    ScratchDir(const std::filesystem::path& parent, const std::string& prefix);
-    ~ScratchDir();
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-};
 
 /// Exit status of the subcommand that ran (set by set_runner's wrapper).
 int& exit_code();

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """reel bench on its smallest case: the JSON validates against schemas/bench.schema.json,
 the complexity case shows one decoder per unique source, --list/--case/--compare behave,
-and the media it made itself are real H.264 files (checked with ffprobe)."""
+the media it made itself are real H.264 files (checked with ffprobe), and the case's file in
+bench/pipeline/ renders by hand on media from --make-media."""
 
 import json
 import shutil
@@ -9,7 +10,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from reel_e2e import ffprobe, run_reel, validate
+from reel_e2e import SOURCE, ffprobe, run_reel, validate
 
 CASE = "complexity_simple"
 
@@ -89,6 +90,28 @@ class Bench(unittest.TestCase):
                      "--compare", slow_file, "--max-regression", "0", timeout=600)
         self.assertEqual(r.code, 0, r)
         self.assertFalse(json.loads(out.read_text())["compare"]["regressed"])
+
+    def test_case_file_renders_by_hand(self):
+        self.doc()
+        hand = self.dir / "hand"
+        hand.mkdir()
+        shutil.copy(SOURCE / "bench" / "pipeline" / f"{CASE}.quick.json", hand)
+        # The bench's own media folder under the name the case file uses: --make-media finds
+        # the files the bench made (same names), so nothing is made again.
+        (hand / "media").symlink_to(self.cache / "bench-media", target_is_directory=True)
+        before = sorted(p.name for p in (self.cache / "bench-media").iterdir())
+        r = run_reel("bench", "--quick", "--case", CASE, "--make-media", hand / "media", timeout=600)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.out, "")
+        self.assertEqual(r.err.count(f"{CASE}: source "), 3, r.err)
+        self.assertEqual(sorted(p.name for p in (self.cache / "bench-media").iterdir()), before)
+        out = hand / "out.mp4"
+        r = run_reel("render", hand / f"{CASE}.quick.json", "-o", out, "-q", "--no-cache", timeout=600)
+        self.assertEqual(r.code, 0, r)
+        video = [s for s in ffprobe(out, "-count_packets", "-show_streams")["streams"] if s["codec_type"] == "video"][0]
+        self.assertEqual(int(video["nb_read_packets"]), 90)  # 3 s at 30 fps, as the bench renders
+        r = run_reel("bench", "--make-media", hand / "x", self.dir / "project.json")
+        self.assertEqual(r.code, 2, r)
 
     def test_list_and_bad_arguments(self):
         r = run_reel("bench", "--list")

@@ -1,18 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "bench_media.h"
+#include "bench/media.h"
 
-#include "common.h"
-
-#include "encode/video_writer.h"
+#include "bench/detail/runs.h"
 #include "util/error.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <memory>
-#include <string>
-#include <vector>
 
-namespace reel::cli {
+namespace reel {
 namespace {
 
 std::uint32_t mix(std::uint32_t x)
@@ -60,37 +56,35 @@ std::shared_ptr<Image> bench_picture(const BenchSource& s, int t)
     return img;
 }
 
-std::filesystem::path bench_source(const std::filesystem::path& dir, const BenchSource& s)
+std::vector<float> bench_tone(const BenchSource& s, int rate)
 {
-    std::filesystem::create_directories(dir);
-    std::filesystem::path path = dir / ("src-" + std::to_string(s.width) + "x" + std::to_string(s.height) +
-                                        "-" + std::to_string(s.fps) + "fps-" + std::to_string(s.seconds) +
-                                        "s-" + std::to_string(s.seed) + ".mp4");
-    if (std::filesystem::exists(path)) return path;
-    EncoderSettings settings;
-    settings.width = s.width;
-    settings.height = s.height;
-    settings.fps = Rational(s.fps);
-    settings.gop = 2 * s.fps;
-    settings.crf = 23;
-    AudioTrackSettings audio;
-    VideoWriter writer(path.string(), settings, audio);
-    int rate = audio.sample_rate;
     std::vector<float> sound(std::size_t(rate) * std::size_t(s.seconds) * 2);
     double hz = 220.0 * (1 + s.seed * 0.25);
     for (std::size_t i = 0; i < sound.size() / 2; ++i) {
         float v = float(0.2 * std::sin(2 * M_PI * hz * double(i) / rate));
         sound[2 * i] = sound[2 * i + 1] = v;
     }
-    writer.write_audio(sound);
-    for (int t = 0; t < s.fps * s.seconds; ++t) {
-        if (cancel_flag())  // the unfinished file is removed by the writer
-            throw Error(ErrorCode::interrupted, "bench",
-                        "interrupted while making " + path.filename().string());
-        writer.write(bench_picture(s, t));
-    }
-    writer.finish(true);
+    return sound;
+}
+
+std::string bench_source_name(const BenchSource& s)
+{
+    return "src-" + std::to_string(s.width) + "x" + std::to_string(s.height) + "-" + std::to_string(s.fps) +
+           "fps-" + std::to_string(s.seconds) + "s-" + std::to_string(s.seed) + ".mp4";
+}
+
+std::filesystem::path make_bench_source(const std::filesystem::path& dir, const BenchSource& s,
+                                        const std::atomic<bool>* cancel)
+{
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+        throw Error(ErrorCode::io, "bench", "cannot create \"" + dir.string() + "\": " + ec.message())
+            .with_file(dir.string());
+    std::filesystem::path path = dir / bench_source_name(s);
+    if (std::filesystem::exists(path)) return path;
+    detail::write_bench_source(path, s, cancel);
     return path;
 }
 
-}  // namespace reel::cli
+}  // namespace reel
