@@ -106,9 +106,14 @@ RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources
     std::atomic<bool> abort{false};
     RenderOptions picture = options;
     picture.abort = &abort;
+    auto phase = [&](RenderPhase p, std::int64_t done) {
+        if (options.progress) options.progress(RenderProgress{done, plan.range.size(), started.seconds(), p});
+    };
     std::thread sound_thread([&] {
         try {
+            phase(RenderPhase::sound, 0);
             sound = make_sound(tl, sources, options, plan.range, container, cache, result);
+            phase(RenderPhase::sound, plan.range.size());
         } catch (...) {
             sound_failure = std::current_exception();
             abort = true;
@@ -125,7 +130,9 @@ RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources
     if (picture_failure) std::rethrow_exception(picture_failure);
     add_segment_figures(result, segs);
     Stopwatch t;
+    phase(RenderPhase::composite, 0);
     join_segments(tl, cache, segs, sound, options, result);
+    phase(RenderPhase::composite, result.frames);
     result.composite_seconds = t.seconds();
     result.duration = Rational(result.frames) / tl.output.fps;
     result.wall_seconds = started.seconds();

@@ -67,11 +67,12 @@ struct RenderOptions {
     std::string audio = "auto";
     std::string audio_codec;  ///< "aac" / "opus"; empty: by container
     bool tolerate_audio_errors = false;
-    /// Progress, at most every 0.25 s and once at the end of each phase. Calls are
-    /// serialised (never two at once) but come from worker threads.
+    /// Progress: of the render phase at most every 0.25 s and at its end; the sound and
+    /// composite phases when they start and end. Called from worker threads and the
+    /// sound's thread, possibly at once: it must be thread-safe.
     std::function<void(const RenderProgress&)> progress;
     /// Each change of a segment's state (pending for all first, then rendering, then
-    /// rendered, reused or waited). Serialised like progress.
+    /// rendered, reused or waited), from worker threads, never two at once.
     std::function<void(const SegmentOutcome&)> segment_changed;
     const std::atomic<bool>* cancel = nullptr;  ///< set (e.g. by SIGINT) to stop
     const std::atomic<bool>* abort = nullptr;   ///< set when other work failed: stop too

@@ -28,7 +28,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-SCHEMAS = ("timeline", "plan", "stats")
+SCHEMAS = ("timeline", "plan", "stats", "events")
 
 
 class DuplicateKey(ValueError):

@@ -43,6 +43,7 @@ void register_render(CLI::App& app)
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
     set_runner(*cmd, "render", opts.common, [&]() -> nlohmann::json {
+        progress_mode(opts.flags, opts.common);
         if (opts.common.output == "-")
             throw Error(ErrorCode::usage, "cli", "-o - is not possible for MP4 output",
                         "write to a file; streaming output is 'reel segment --stream'");
@@ -69,6 +70,7 @@ void register_render(CLI::App& app)
         if (!opts.range.empty()) range = parse_range(opts.range, tl.output.fps, "--range");
         Stopwatch t;
         Plan plan = render_plan(project, opts.flags, range);
+        announce(opts.common, "render", plan);
         std::optional<ScratchDir> private_dir;
         if (opts.no_cache) {
             private_dir.emplace(fs::temp_directory_path(), "reel-nocache-");

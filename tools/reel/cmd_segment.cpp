@@ -95,6 +95,7 @@ void register_segment(CLI::App& app)
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
     set_runner(*cmd, "segment", opts.common, [&]() -> nlohmann::json {
+        progress_mode(opts.flags, opts.common);
         namespace fs = std::filesystem;
         if (opts.index.empty() && opts.range.empty() && !opts.stream)
             throw Error(ErrorCode::usage, "cli", "say which segments: --index N, --range A-B or --stream",
@@ -120,6 +121,7 @@ void register_segment(CLI::App& app)
         std::unique_ptr<SegmentCache> cache = open_cache(opts.flags);
         double prepare_seconds = project.parse_seconds + project.probe_seconds + t.seconds();
         RenderOptions ro = render_options(opts.flags, opts.common, tl);
+        announce(opts.common, "segment", plan);
         RenderResult r;
         if (opts.stream) {
             ro.output = opts.common.output;

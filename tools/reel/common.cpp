@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "common.h"
 
+#include "render/events.h"
 #include "stats/stats.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/stopwatch.h"
 
 #include <iostream>
+#include <mutex>
 
 namespace reel::cli {
 
@@ -20,6 +22,20 @@ int& exit_code()
 {
     static int code = 0;
     return code;
+}
+
+double command_seconds()
+{
+    static const Stopwatch started;
+    return started.seconds();
+}
+
+void emit_event(const nlohmann::json& event)
+{
+    static std::mutex mutex;
+    std::string line = event.dump() + "\n";
+    std::lock_guard lock(mutex);
+    std::cerr << line << std::flush;
 }
 
 void add_output_flags(CLI::App& cmd, CommonOptions& opts, const std::string& what)
@@ -73,6 +89,7 @@ void set_runner(CLI::App& cmd, const std::string& name, CommonOptions& opts, Run
                 doc["wall_seconds"] = watch.seconds();
                 doc["peak_rss_bytes"] = peak_rss_bytes();
                 exit_code() = 0;
+                if (opts.events) emit_event(done_event(doc, command_seconds()));
                 emit_stats(opts, doc);
             }
         } catch (const Error& e) {
@@ -87,6 +104,7 @@ void set_runner(CLI::App& cmd, const std::string& name, CommonOptions& opts, Run
             doc["peak_rss_bytes"] = peak_rss_bytes();
             doc["error"] = error_to_json(e);
             exit_code() = exit_status(e.code());
+            if (opts.events) emit_event(error_event(doc["error"], command_seconds()));
             emit_stats(opts, doc);
         }
     });

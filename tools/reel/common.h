@@ -20,7 +20,15 @@ struct CommonOptions {
     bool quiet = false;      ///< -q
     int verbose = 0;         ///< -v (repeatable)
     std::string stats;       ///< --stats FILE|-
+    /// `--progress json`: the render's events (render/events.h) as NDJSON on stderr,
+    /// ending with a `done` or `error` event.
+    bool events = false;
 };
+
+/// Writes one event as a line on stderr (serialised: callable from any thread).
+void emit_event(const nlohmann::json& event);
+/// Seconds since the command started (the events' "time").
+double command_seconds();
 
 /// What a subcommand's run function returns: its stats document (or null).
 using Runner = std::function<nlohmann::json()>;

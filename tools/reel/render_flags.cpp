@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "render_flags.h"
 
+#include "render/events.h"
+
 #include "stats/stats.h"
 #include "timeline/otio.h"
 #include "util/error.h"
@@ -147,7 +149,35 @@ Project open_render_project(const RenderFlags& f, const CommonOptions& common, c
     return project;
 }
 
-RenderOptions render_options(const RenderFlags& f, const CommonOptions& common, const Timeline& tl)
+namespace {
+
+/// A progress bar on stderr, redrawn in place.
+void draw_bar(const RenderProgress& p)
+{
+    double fps = p.elapsed > 0 ? double(p.done) / p.elapsed : 0;
+    int width = 30;
+    int filled = p.total ? int(width * p.done / p.total) : width;
+    double eta = fps > 0 ? double(p.total - p.done) / fps : 0;
+    std::fprintf(stderr, "\r[%s%s] %lld/%lld frames %.1f fps eta %.0f s ",
+                 std::string(std::size_t(filled), '#').c_str(),
+                 std::string(std::size_t(width - filled), '.').c_str(), static_cast<long long>(p.done),
+                 static_cast<long long>(p.total), fps, eta);
+    if (p.done == p.total) std::fputc('\n', stderr);
+    std::fflush(stderr);
+}
+
+}  // namespace
+
+std::string progress_mode(const RenderFlags& f, CommonOptions& common)
+{
+    std::string mode = f.progress;
+    if (mode == "auto") mode = isatty(STDERR_FILENO) ? "bar" : "none";
+    if (common.quiet) mode = "none";
+    common.events = mode == "json";
+    return mode;
+}
+
+RenderOptions render_options(const RenderFlags& f, CommonOptions& common, const Timeline& tl)
 {
     (void)tl;
     RenderOptions ro;
@@ -165,29 +195,21 @@ RenderOptions render_options(const RenderFlags& f, const CommonOptions& common, 
     ro.audio = f.audio;
     ro.audio_codec = f.audio_codec;
     ro.tolerate_audio_errors = f.audio_errors == "silence";
-    std::string mode = f.progress;
-    if (mode == "auto") mode = isatty(STDERR_FILENO) ? "bar" : "none";
-    if (common.quiet) mode = "none";
-    if (mode == "none") return ro;
-    ro.progress = [mode](const RenderProgress& p) {
-        double fps = p.elapsed > 0 ? p.done / p.elapsed : 0;
-        if (mode == "json") {
-            nlohmann::json line = {
-                {"frame", p.done}, {"frames", p.total}, {"elapsed_seconds", p.elapsed}, {"fps", fps}};
-            std::cerr << line.dump() << "\n" << std::flush;
-        } else {
-            int width = 30;
-            int filled = p.total ? int(width * p.done / p.total) : width;
-            double eta = fps > 0 ? (p.total - p.done) / fps : 0;
-            std::fprintf(stderr, "\r[%s%s] %lld/%lld frames %.1f fps eta %.0f s ",
-                         std::string(std::size_t(filled), '#').c_str(),
-                         std::string(std::size_t(width - filled), '.').c_str(),
-                         static_cast<long long>(p.done), static_cast<long long>(p.total), fps, eta);
-            if (p.done == p.total) std::fputc('\n', stderr);
-            std::fflush(stderr);
-        }
-    };
+    std::string mode = progress_mode(f, common);
+    if (mode == "bar") {
+        ro.progress = [](const RenderProgress& p) {
+            if (p.phase == RenderPhase::render) draw_bar(p);
+        };
+    } else if (mode == "json") {
+        ro.progress = [](const RenderProgress& p) { emit_event(progress_event(p, command_seconds())); };
+        ro.segment_changed = [](const SegmentOutcome& s) { emit_event(segment_event(s, command_seconds())); };
+    }
     return ro;
+}
+
+void announce(const CommonOptions& common, const std::string& command, const Plan& plan)
+{
+    if (common.events) emit_event(start_event(command, plan, command_seconds()));
 }
 
 Plan render_plan(const Project& project, const RenderFlags& f, std::optional<FrameRange> range)

@@ -47,8 +47,16 @@ void check_output_folder(const std::string& output);
 Project open_render_project(const RenderFlags& flags, const CommonOptions& common,
                             const std::string& command);
 
-/// RenderOptions from the flags (progress reporter included).
-RenderOptions render_options(const RenderFlags& flags, const CommonOptions& common, const Timeline& timeline);
+/// The --progress mode in force (auto resolved; none when quiet); sets common.events for
+/// json. Call first thing, so that even an early failure ends with an error event.
+std::string progress_mode(const RenderFlags& flags, CommonOptions& common);
+
+/// RenderOptions from the flags (progress reporter included; `--progress json` turns on
+/// common.events).
+RenderOptions render_options(const RenderFlags& flags, CommonOptions& common, const Timeline& timeline);
+
+/// The `start` event of a render of `plan` (with `--progress json`).
+void announce(const CommonOptions& common, const std::string& command, const Plan& plan);
 
 /// The plan the rendering commands render (`range`: only those frames, segments cut at
 /// its ends).

@@ -7,6 +7,9 @@ framemd5 and ssim filters, ffprobe, and the stats' peak RSS."""
 import json
 import subprocess
 import unittest
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
 
 from reel_e2e import ProjectTestCase, ffprobe, run_reel
 from render_util import render, ssim
@@ -130,6 +133,66 @@ class Engine(ProjectTestCase):
         wanted = int(r.err.split("--memory-budget ")[-1].split("M")[0])
         r = render(p, out, "--no-cache", "--memory-budget", f"{wanted}M", "--range", "0-1", "--stats", "-")
         self.assertEqual(r.code, 0, r)
+
+
+EVENTS = Draft202012Validator(json.loads(
+    (Path(__file__).resolve().parents[3] / "schemas" / "events.schema.json").read_text()))
+
+
+def events_of(result):
+    """The NDJSON events on stderr, each validated against schemas/events.schema.json."""
+    events = [json.loads(line) for line in result.err.splitlines() if line.startswith("{")]
+    for e in events:
+        errors = [err.message for err in EVENTS.iter_errors(e)]
+        if errors:
+            raise AssertionError(f"event does not match the schema: {errors[:3]}: {e}")
+    return events
+
+
+class Events(ProjectTestCase):
+    def test_a_render_tells_its_story_in_events(self):
+        p = self.write_project(project())
+        cache = self.dir / "cache"
+        args = ("--cache-dir", cache, "--segment-seconds", "2", "--progress", "json")
+        r = run_reel("render", p, "-o", self.dir / "a.mp4", *args)
+        self.assertEqual(r.code, 0, r)
+        ev = events_of(r)
+        self.assertEqual(ev[0]["event"], "start")
+        self.assertEqual(ev[0]["frames"], 8 * FPS)
+        n = ev[0]["segments"]
+        self.assertEqual(ev[-1]["event"], "done")
+        self.assertEqual(ev[-1]["stats"]["frames"], 8 * FPS)
+        states = {}
+        for e in ev:
+            if e["event"] == "segment":
+                states.setdefault(e["index"], []).append(e["state"])
+        self.assertEqual(len(states), n)
+        for index, seq in states.items():
+            self.assertEqual(seq, ["pending", "rendering", "done"], f"segment {index}")
+        phases = [e["phase"] for e in ev if e["event"] == "progress"]
+        for phase in ("render", "sound", "composite"):
+            self.assertIn(phase, phases)
+        render = [e for e in ev if e["event"] == "progress" and e["phase"] == "render"]
+        self.assertEqual(render[-1]["frame"], 8 * FPS)
+        self.assertEqual(render[-1]["eta_seconds"], 0)
+        times = [e["time"] for e in ev]
+        self.assertEqual(times, sorted(times))
+        # Again: every segment is reused.
+        r = run_reel("render", p, "-o", self.dir / "b.mp4", *args)
+        self.assertEqual(r.code, 0, r)
+        finals = {e["index"]: e["state"] for e in events_of(r) if e["event"] == "segment"}
+        self.assertEqual(set(finals.values()), {"reused"})
+
+    def test_a_failure_ends_with_an_error_event(self):
+        doc = project()
+        doc["media"]["b"]["path"] = "media/no_such_file.mov"
+        p = self.write_project(doc)
+        r = run_reel("render", p, "-o", self.dir / "x.mp4", "--progress", "json")
+        self.assertEqual(r.code, 4, r)
+        ev = events_of(r)
+        self.assertEqual(ev[-1]["event"], "error")
+        self.assertEqual(ev[-1]["error"]["code"], "media")
+        self.assertIn("no_such_file.mov", ev[-1]["error"]["message"])
 
 
 if __name__ == "__main__":
