@@ -95,6 +95,155 @@ private:
     bool m_stopped = false;
 };
 
+/// The stream's sound: mixed and encoded as the picture goes out, a second ahead of it,
+/// so the first fragments do not wait for the whole timeline's mix.
+class StreamSound {
+public:
+    StreamSound(const Timeline& tl, const SourceTable& sources, const RenderOptions& options,
+                const Plan& plan, AudioTrackSettings track, const VideoEncoder& picture)
+        : m_track(std::move(track)), m_encoder(m_track, "mp4", options.output)
+    {
+        m_mixer = std::make_unique<AudioMixer>(tl, sources, mix_options(tl, options, plan.range, m_track));
+        // Fragments carry no edit lists: the picture starts at the video encoder's delay
+        // and the sound at its priming samples, each track's first packet at 0. Silence
+        // makes up the difference, so picture and sound stay in sync; without a B-frame
+        // delay to cover the priming, the sound's first samples are dropped instead (at
+        // most the priming, ~21 ms).
+        m_lead = (Rational(picture.delay()) * picture.time_base() / m_encoder.time_base()).round_half_down() -
+                 m_encoder.priming();
+    }
+
+    const AudioEncoder& encoder() const noexcept { return m_encoder; }
+
+    /// Mixes and queues the sound up to `until_seconds` of the stream.
+    void feed(double until_seconds, Muxer& muxer, int stream, RenderResult& result)
+    {
+        Stopwatch t;
+        while (!m_done && double(m_mixer->position()) / m_track.sample_rate < until_seconds) {
+            m_mixer->mix_next(m_track.sample_rate / 2, m_chunk);
+            bool last = m_mixer->position() >= m_mixer->frames();
+            if (!m_started) {
+                m_started = true;
+                std::size_t n = std::size_t(std::abs(m_lead) * m_track.channels);
+                if (m_lead > 0) m_chunk.insert(m_chunk.begin(), n, 0.0f);
+                if (m_lead < 0)
+                    m_chunk.erase(m_chunk.begin(),
+                                  m_chunk.begin() + std::ptrdiff_t(std::min(n, m_chunk.size())));
+            }
+            auto packets = m_encoder.encode_more(m_chunk, last);
+            for (const auto& p : packets) result.writer.audio_bytes += p.size();
+            muxer.queue(stream, std::move(packets));
+            m_done = last;
+        }
+        result.audio_seconds += t.seconds();
+        result.audio_mix = m_mixer->stats();
+    }
+
+private:
+    AudioTrackSettings m_track;
+    AudioEncoder m_encoder;
+    std::unique_ptr<AudioMixer> m_mixer;
+    std::int64_t m_lead = 0;
+    bool m_done = false, m_started = false;
+    std::vector<float> m_chunk;
+};
+
+/// The fMP4 writer: the header, then each segment's packets in timeline order, the sound
+/// fed a second ahead.
+class StreamWriter {
+public:
+    StreamWriter(const Timeline& tl, const SourceTable& sources, const Plan& plan,
+                 const RenderOptions& options, const EncoderSettings& settings, RenderResult& result)
+        : m_tl(tl),
+          m_reference(settings, options.output),
+          m_muxer(options.output, fragmented()),
+          m_result(result)
+    {
+        std::optional<AudioTrackSettings> track = audio_track_for(tl, sources, options);
+        if (track) {
+            track->codec = "aac";  // what Media Source Extensions play beside H.264
+            m_sound.emplace(tl, sources, options, plan, *track, m_reference);
+            result.audio = true;
+            result.writer.audio_encoder = m_sound->encoder().name();
+            result.writer.audio_bytes = 0;
+        }
+        m_video = m_muxer.add_stream(m_reference.parameters(), m_reference.time_base());
+        if (m_sound)
+            m_audio = m_muxer.add_stream(m_sound->encoder().parameters(), m_sound->encoder().time_base());
+        m_muxer.start();
+        // Fragment decode times cannot go below zero, and an edit list to hide the B-frame
+        // delay would have to be in the moov before any frame exists: the picture (and the
+        // sound) start at the delay instead, e.g. 2/fps s for x264's veryfast.
+        m_joiner.emplace(m_muxer, m_video, -1, tl.output.fps, 0, m_reference.delay());
+    }
+
+    Muxer& muxer() noexcept { return m_muxer; }
+    std::int64_t frames() const noexcept { return m_joiner->frames() - m_reference.delay(); }
+
+    /// Streams segment `slot` as its packets come (or its file, once complete); false when
+    /// the renderer stopped first.
+    bool write_segment(OrderedSegments& order, std::size_t slot, const SegmentCache& cache)
+    {
+        m_joiner->begin_part();
+        while (true) {
+            std::optional<Packet> live;
+            fs::path file;
+            auto what = order.next(slot, live, file);
+            if (what == OrderedSegments::Next::stopped) return false;
+            if (what == OrderedSegments::Next::end) return true;
+            if (what == OrderedSegments::Next::packet) {
+                write_video(*live);
+                continue;
+            }
+            EncodedInput input(file.string(), true);  // Annex B, as the live packets
+            if (!same_codec_headers(input.video(), m_reference.parameters()))
+                throw Error(ErrorCode::internal, "segment",
+                            "cached segment " + file.string() + " was encoded with other codec headers",
+                            "remove the cache folder " + cache.dir().string() + " and run again");
+            Packet packet;
+            bool is_video = false;
+            while (input.next(packet, is_video)) {
+                if (is_video) write_video(packet);
+                packet.unref();
+            }
+        }
+    }
+
+    /// The rest of the sound, the trailer; false when frames are missing.
+    bool finish(std::int64_t frames, bool overwrite)
+    {
+        if (m_joiner->frames() < frames + m_reference.delay()) return false;
+        if (m_sound) m_sound->feed(std::numeric_limits<double>::infinity(), m_muxer, m_audio, m_result);
+        m_muxer.finish(overwrite);
+        return true;
+    }
+
+private:
+    static MuxerOptions fragmented()
+    {
+        MuxerOptions o;
+        o.fragmented = true;
+        o.container = "mp4";
+        return o;
+    }
+
+    void write_video(Packet& packet)
+    {
+        if (m_sound)
+            m_sound->feed((Rational(m_joiner->frames()) / m_tl.output.fps).to_double() + 1.0, m_muxer,
+                          m_audio, m_result);
+        m_joiner->write_video(packet);
+    }
+
+    const Timeline& m_tl;
+    VideoEncoder m_reference;  ///< the segments' settings: the header's codec parameters
+    std::optional<StreamSound> m_sound;
+    Muxer m_muxer;
+    int m_video = 0, m_audio = -1;
+    std::optional<Joiner> m_joiner;
+    RenderResult& m_result;
+};
+
 }  // namespace
 
 RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources, const Plan& plan,
@@ -110,23 +259,8 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
     // The header needs the codec parameters before any segment is encoded: an encoder
     // with the segments' settings gives them (each segment's are checked against them).
     settings.threads = 1;
-    VideoEncoder reference(settings, options.output);
-    std::optional<AudioEncoder> audio_encoder;
-    std::optional<AudioTrackSettings> track = audio_track_for(tl, sources, options);
-    if (track) {
-        track->codec = "aac";  // what Media Source Extensions play beside H.264
-        audio_encoder.emplace(*track, "mp4", options.output);
-    }
-    MuxerOptions fragmented;
-    fragmented.fragmented = true;
-    fragmented.container = "mp4";
-    Muxer muxer(options.output, fragmented);
-    Rational frame_tb(tl.output.fps.den(), tl.output.fps.num());
-    int video = muxer.add_stream(reference.parameters(), frame_tb);
-    int audio =
-        audio_encoder ? muxer.add_stream(audio_encoder->parameters(), audio_encoder->time_base()) : -1;
-    muxer.start();
-    result.first_byte_seconds = started.seconds_until(*muxer.header_written());
+    StreamWriter writer(tl, sources, plan, options, settings, result);
+    result.first_byte_seconds = started.seconds_until(*writer.muxer().header_written());
 
     OrderedSegments order(plan.segments.size());
     SegmentsResult segs;
@@ -148,104 +282,20 @@ RenderResult stream_with_segments(const Timeline& tl, const SourceTable& sources
             if (t.joinable()) t.join();
         }
     } join{renderer, order};
-
-    // The sound is mixed and encoded as the picture goes out, a second ahead of it, so the
-    // first fragments do not wait for the whole timeline's mix.
-    std::unique_ptr<AudioMixer> mixer;
-    std::int64_t lead = 0;
-    bool audio_done = true, audio_started = false;
-    double audio_seconds = 0;
-    std::vector<float> chunk;
-    if (audio_encoder) {
-        mixer = std::make_unique<AudioMixer>(tl, sources, mix_options(tl, options, plan.range, *track));
-        // Fragments carry no edit lists: the picture starts at the video encoder's delay
-        // (below) and the sound at its priming samples, each track's first packet at 0.
-        // Silence makes up the difference, so picture and sound stay in sync; without a
-        // B-frame delay to cover the priming, the sound's first samples are dropped
-        // instead (at most the priming, ~21 ms).
-        lead = (Rational(reference.delay()) * frame_tb / audio_encoder->time_base()).round_half_down() -
-               audio_encoder->priming();
-        audio_done = false;
-        result.audio = true;
-        result.writer.audio_encoder = audio_encoder->name();
-        result.writer.audio_bytes = 0;
-    }
-    auto feed_audio = [&](double until_seconds) {
-        Stopwatch t;
-        while (!audio_done && double(mixer->position()) / track->sample_rate < until_seconds) {
-            mixer->mix_next(track->sample_rate / 2, chunk);
-            bool last = mixer->position() >= mixer->frames();
-            if (!audio_started) {
-                audio_started = true;
-                std::size_t n = std::size_t(std::abs(lead) * track->channels);
-                if (lead > 0) chunk.insert(chunk.begin(), n, 0.0f);
-                if (lead < 0)
-                    chunk.erase(chunk.begin(), chunk.begin() + std::ptrdiff_t(std::min(n, chunk.size())));
-            }
-            auto packets = audio_encoder->encode_more(chunk, last);
-            for (const auto& p : packets) result.writer.audio_bytes += p.size();
-            muxer.queue(audio, std::move(packets));
-            audio_done = last;
-        }
-        audio_seconds += t.seconds();
-    };
-
-    // Fragment decode times cannot go below zero, and an edit list to hide the B-frame
-    // delay would have to be in the moov before any frame exists: the picture (and the
-    // sound, above) start at the delay instead, e.g. 2/fps s for x264's veryfast.
-    Joiner joiner(muxer, video, -1, tl.output.fps, 0, reference.delay());
-    const StreamParams& ref = reference.parameters();
-    Packet packet;
-    bool stopped = false;
-    for (std::size_t slot = 0; slot < plan.segments.size() && !stopped; ++slot) {
-        joiner.begin_part();
-        while (true) {
-            std::optional<Packet> live;
-            fs::path file;
-            auto what = order.next(slot, live, file);
-            if (what == OrderedSegments::Next::stopped) {
-                stopped = true;
-                break;
-            }
-            if (what == OrderedSegments::Next::end) break;
-            double ahead = (Rational(joiner.frames()) / tl.output.fps).to_double() + 1.0;
-            if (what == OrderedSegments::Next::packet) {
-                feed_audio(ahead);
-                joiner.write_video(*live);
-                continue;
-            }
-            EncodedInput input(file.string(), true);  // Annex B, as the live packets
-            if (!same_codec_headers(input.video(), ref))
-                throw Error(ErrorCode::internal, "segment",
-                            "cached segment " + file.string() + " was encoded with other codec headers",
-                            "remove the cache folder " + cache.dir().string() + " and run again");
-            bool is_video = false;
-            while (input.next(packet, is_video)) {
-                if (is_video) {
-                    feed_audio((Rational(joiner.frames()) / tl.output.fps).to_double() + 1.0);
-                    joiner.write_video(packet);
-                }
-                packet.unref();
-            }
-        }
-    }
+    bool complete = true;
+    for (std::size_t slot = 0; slot < plan.segments.size() && complete; ++slot)
+        complete = writer.write_segment(order, slot, cache);
     renderer.join();
     if (failure) std::rethrow_exception(failure);
-    if (stopped && joiner.frames() < plan.range.size() + reference.delay())
+    if (!writer.finish(plan.range.size(), options.overwrite))
         throw Error(ErrorCode::internal, "segment", "the stream stopped before its end");
-    if (mixer) {
-        feed_audio(std::numeric_limits<double>::infinity());
-        result.audio_mix = mixer->stats();
-        result.audio_seconds = audio_seconds;
-    }
-    muxer.finish(options.overwrite);
-    if (muxer.first_fragment())
-        result.first_fragment_seconds = started.seconds_until(*muxer.first_fragment());
+    if (writer.muxer().first_fragment())
+        result.first_fragment_seconds = started.seconds_until(*writer.muxer().first_fragment());
     add_segment_figures(result, segs);
-    result.frames = joiner.frames() - reference.delay();
+    result.frames = writer.frames();
     result.duration = Rational(result.frames) / tl.output.fps;
     result.writer.frames = result.frames;
-    result.writer.bytes = muxer.bytes();
+    result.writer.bytes = writer.muxer().bytes();
     result.wall_seconds = started.seconds();
     return result;
 }

@@ -57,6 +57,102 @@ void write_dump(const Timeline& timeline, const std::string& file, bool overwrit
     write_file_atomic(file, doc.dump(2) + "\n", overwrite ? Overwrite::replace : Overwrite::refuse);
 }
 
+/// Usage errors that name the flag, before any work.
+void check_plan_flags(const PlanCommand& opts)
+{
+    bool plan_to_stdout = opts.common.output.empty() || opts.common.output == "-";
+    if (plan_to_stdout && opts.common.stats == "-")
+        throw Error(ErrorCode::usage, "cli", "--stats - and the plan would both go to stdout",
+                    "write the plan to a file with -o FILE, or the stats with --stats FILE");
+    if (!opts.common.output.empty() && opts.common.output != "-" && opts.common.output == opts.project)
+        throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
+                    "choose another output file");
+    bool otio = is_otio_path(opts.project);
+    if (!opts.media_root.empty() && !otio)
+        throw Error(ErrorCode::usage, "cli",
+                    "--media-root applies to OpenTimelineIO input, but " + opts.project + " is not an .otio",
+                    "media paths in a reel timeline are relative to its own folder");
+    if (!opts.dump.empty() && (opts.dump == opts.project || opts.dump == opts.common.output))
+        throw Error(ErrorCode::usage, "cli",
+                    "--dump names " + std::string(opts.dump == opts.project ? "the project file itself"
+                                                                            : "the plan's output file"),
+                    "choose another file for the reel timeline");
+}
+
+/// The project, its dump written (before probing, so a timeline whose media are offline
+/// still converts) and the OTIO mapping's warnings printed and kept.
+Project open_plan_project(const PlanCommand& opts, std::vector<std::string>& otio_warnings)
+{
+    bool otio = is_otio_path(opts.project);
+    Project project;
+    if (otio) {
+        // As open_project(), with the mapping's warnings kept and the dump written
+        // before probing, so that a timeline whose media are offline still converts.
+        Stopwatch step;
+        OtioTimeline read = load_otio(opts.project, OtioOptions{opts.media_root});
+        project.timeline = std::move(read.timeline);
+        otio_warnings = std::move(read.warnings);
+        project.parse_seconds = step.seconds();
+        // Said now, so that they are seen even when probing fails.
+        for (const auto& warning : otio_warnings)
+            if (!opts.common.quiet) std::cerr << "reel plan: warning: " << warning << "\n";
+        if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
+        Stopwatch probe;
+        project.sources = probe_sources(project.timeline);
+        resolve_timeline(project.timeline, source_facts(project.sources));
+        project.probe_seconds = probe.seconds();
+    } else {
+        project = open_project(opts.project);
+        if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
+    }
+    return project;
+}
+
+nlohmann::json run_plan(const PlanCommand& opts)
+{
+    check_plan_flags(opts);
+    std::vector<std::string> otio_warnings;
+    Project project = open_plan_project(opts, otio_warnings);
+    bool plan_to_stdout = opts.common.output.empty() || opts.common.output == "-";
+    if (!opts.dump.empty() && !opts.common.quiet)
+        std::cerr << "reel plan: reel timeline -> " << opts.dump << "\n";
+    const Timeline& tl = project.timeline;
+    const SourceTable& sources = project.sources;
+    double parse_seconds = project.parse_seconds, probe_seconds = project.probe_seconds;
+    Stopwatch stage;
+    PlanOptions po;
+    if (auto seconds = Rational::parse(std::to_string(opts.segment_seconds)))
+        po.max_segment_seconds = *seconds;
+    Plan plan = make_plan(tl, sources, po);
+    plan.warnings.insert(plan.warnings.begin(), otio_warnings.begin(), otio_warnings.end());
+    // Cached or dirty: the key reel render would look up, with the timeline's settings.
+    EncoderSettings settings = encoder_settings(tl, RenderOptions{});
+    std::filesystem::path cache_dir =
+        opts.cache_dir.empty() ? SegmentCache::default_dir() : std::filesystem::path(opts.cache_dir);
+    for (auto& seg : plan.segments) {
+        seg.key = segment_key(seg, settings);
+        seg.cached = SegmentCache::holds(cache_dir, seg.key);
+    }
+    double plan_seconds = stage.seconds();
+    std::string text = opts.format == "text" ? plan_to_text(plan) : plan_to_json(plan).dump(2) + "\n";
+    write_output(opts.common, text);
+    if (!opts.common.quiet && !plan_to_stdout)
+        std::cerr << "reel plan: " << plan.frames << " frames, " << plan.segments.size() << " segments, "
+                  << plan.sources.size() << " sources -> " << opts.common.output << "\n";
+    if (opts.common.verbose > 0 && !opts.common.quiet)
+        std::cerr << "reel plan: parse " << parse_seconds << " s, probe " << sources.size() << " sources "
+                  << probe_seconds << " s, plan " << plan_seconds << " s\n";
+    for (std::size_t i = otio_warnings.size(); i < plan.warnings.size(); ++i)
+        if (!opts.common.quiet) std::cerr << "reel plan: warning: " << plan.warnings[i] << "\n";
+    nlohmann::json stats = stats_document("plan");
+    stats["frames"] = plan.frames;
+    stats["segments"] = plan.segments.size();
+    stats["sources_probed"] = sources.size();
+    stats["stages"] = {
+        {"parse_seconds", parse_seconds}, {"probe_seconds", probe_seconds}, {"plan_seconds", plan_seconds}};
+    return stats;
+}
+
 }  // namespace
 
 void register_plan(CLI::App& app)
@@ -89,86 +185,7 @@ void register_plan(CLI::App& app)
         ->option_text("DIR");
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
-    set_runner(*cmd, "plan", opts.common, [&]() -> nlohmann::json {
-        bool plan_to_stdout = opts.common.output.empty() || opts.common.output == "-";
-        if (plan_to_stdout && opts.common.stats == "-")
-            throw Error(ErrorCode::usage, "cli", "--stats - and the plan would both go to stdout",
-                        "write the plan to a file with -o FILE, or the stats with --stats FILE");
-        if (!opts.common.output.empty() && opts.common.output != "-" && opts.common.output == opts.project)
-            throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
-                        "choose another output file");
-        bool otio = is_otio_path(opts.project);
-        if (!opts.media_root.empty() && !otio)
-            throw Error(
-                ErrorCode::usage, "cli",
-                "--media-root applies to OpenTimelineIO input, but " + opts.project + " is not an .otio",
-                "media paths in a reel timeline are relative to its own folder");
-        if (!opts.dump.empty() && (opts.dump == opts.project || opts.dump == opts.common.output))
-            throw Error(ErrorCode::usage, "cli",
-                        "--dump names " + std::string(opts.dump == opts.project ? "the project file itself"
-                                                                                : "the plan's output file"),
-                        "choose another file for the reel timeline");
-        Project project;
-        std::vector<std::string> otio_warnings;
-        if (otio) {
-            // As open_project(), with the mapping's warnings kept and the dump written
-            // before probing, so that a timeline whose media are offline still converts.
-            Stopwatch step;
-            OtioTimeline read = load_otio(opts.project, OtioOptions{opts.media_root});
-            project.timeline = std::move(read.timeline);
-            otio_warnings = std::move(read.warnings);
-            project.parse_seconds = step.seconds();
-            // Said now, so that they are seen even when probing fails.
-            for (const auto& warning : otio_warnings)
-                if (!opts.common.quiet) std::cerr << "reel plan: warning: " << warning << "\n";
-            if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
-            Stopwatch probe;
-            project.sources = probe_sources(project.timeline);
-            resolve_timeline(project.timeline, source_facts(project.sources));
-            project.probe_seconds = probe.seconds();
-        } else {
-            project = open_project(opts.project);
-            if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
-        }
-        if (!opts.dump.empty() && !opts.common.quiet)
-            std::cerr << "reel plan: reel timeline -> " << opts.dump << "\n";
-        const Timeline& tl = project.timeline;
-        const SourceTable& sources = project.sources;
-        double parse_seconds = project.parse_seconds, probe_seconds = project.probe_seconds;
-        Stopwatch stage;
-        PlanOptions po;
-        if (auto seconds = Rational::parse(std::to_string(opts.segment_seconds)))
-            po.max_segment_seconds = *seconds;
-        Plan plan = make_plan(tl, sources, po);
-        plan.warnings.insert(plan.warnings.begin(), otio_warnings.begin(), otio_warnings.end());
-        // Cached or dirty: the key reel render would look up, with the timeline's settings.
-        EncoderSettings settings = encoder_settings(tl, RenderOptions{});
-        std::filesystem::path cache_dir =
-            opts.cache_dir.empty() ? SegmentCache::default_dir() : std::filesystem::path(opts.cache_dir);
-        for (auto& seg : plan.segments) {
-            seg.key = segment_key(seg, settings);
-            seg.cached = SegmentCache::holds(cache_dir, seg.key);
-        }
-        double plan_seconds = stage.seconds();
-        std::string text = opts.format == "text" ? plan_to_text(plan) : plan_to_json(plan).dump(2) + "\n";
-        write_output(opts.common, text);
-        if (!opts.common.quiet && !plan_to_stdout)
-            std::cerr << "reel plan: " << plan.frames << " frames, " << plan.segments.size() << " segments, "
-                      << plan.sources.size() << " sources -> " << opts.common.output << "\n";
-        if (opts.common.verbose > 0 && !opts.common.quiet)
-            std::cerr << "reel plan: parse " << parse_seconds << " s, probe " << sources.size() << " sources "
-                      << probe_seconds << " s, plan " << plan_seconds << " s\n";
-        for (std::size_t i = otio_warnings.size(); i < plan.warnings.size(); ++i)
-            if (!opts.common.quiet) std::cerr << "reel plan: warning: " << plan.warnings[i] << "\n";
-        nlohmann::json stats = stats_document("plan");
-        stats["frames"] = plan.frames;
-        stats["segments"] = plan.segments.size();
-        stats["sources_probed"] = sources.size();
-        stats["stages"] = {{"parse_seconds", parse_seconds},
-                           {"probe_seconds", probe_seconds},
-                           {"plan_seconds", plan_seconds}};
-        return stats;
-    });
+    set_runner(*cmd, "plan", opts.common, [&]() -> nlohmann::json { return run_plan(opts); });
 }
 
 }  // namespace reel::cli

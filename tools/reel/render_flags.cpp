@@ -233,6 +233,55 @@ std::unique_ptr<SegmentCache> open_cache(const RenderFlags& f)
     return std::make_unique<SegmentCache>(dir, limit);
 }
 
+namespace {
+
+void add_segment_stats(nlohmann::json& stats, const RenderResult& r)
+{
+    stats["segments"] = r.segments_total;
+    stats["segments_rendered"] = r.segments_rendered;
+    stats["segments_reused"] = r.segments_reused;
+    stats["segments_waited"] = r.segments_waited;
+    stats["segments_discarded"] = r.segments_discarded;
+    stats["segments_in_flight"] = r.workers;
+    stats["encoder_threads"] = r.encoder_threads;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& s : r.segments)
+        list.push_back({{"index", s.index},
+                        {"start_frame", s.frames.begin},
+                        {"end_frame", s.frames.end},
+                        {"key", s.key},
+                        {"status", to_string(s.status)},
+                        {"seconds", s.seconds},
+                        {"bytes", s.bytes}});
+    stats["segment_list"] = list;
+}
+
+nlohmann::json audio_stats(const RenderResult& r)
+{
+    const AudioMixResult& a = r.audio_mix;
+    nlohmann::json audio = {{"track", r.audio}};
+    if (r.audio)
+        audio.update({{"encoder", r.writer.audio_encoder},
+                      {"sample_rate", a.sample_rate},
+                      {"channels", a.channels},
+                      {"frames", a.frames},
+                      {"bytes", r.writer.audio_bytes},
+                      {"items_mixed", a.items_mixed},
+                      {"samples_mixed", a.samples_mixed},
+                      {"peak", a.peak},
+                      {"peak_out", a.peak_out},
+                      {"clipped_samples", a.clipped_samples},
+                      {"decoders_opened", a.decoders_opened},
+                      {"seeks", a.seeks},
+                      {"decode_errors", a.decode_errors},
+                      {"warnings", a.warnings},
+                      {"mix_seconds", a.seconds}});
+    if (r.audio) audio["cached"] = r.audio_cached;
+    return audio;
+}
+
+}  // namespace
+
 nlohmann::json render_stats(const std::string& command, const RenderResult& r, double prepare_seconds,
                             const std::string& output, SegmentCache* cache)
 {
@@ -269,25 +318,7 @@ nlohmann::json render_stats(const std::string& command, const RenderResult& r, d
                       {"evictions", r.cache.evictions},
                       {"peak_bytes", r.cache.peak_bytes},
                       {"budget_bytes", r.cache_budget}};
-    {
-        stats["segments"] = r.segments_total;
-        stats["segments_rendered"] = r.segments_rendered;
-        stats["segments_reused"] = r.segments_reused;
-        stats["segments_waited"] = r.segments_waited;
-        stats["segments_discarded"] = r.segments_discarded;
-        stats["segments_in_flight"] = r.workers;
-        stats["encoder_threads"] = r.encoder_threads;
-        nlohmann::json list = nlohmann::json::array();
-        for (const auto& s : r.segments)
-            list.push_back({{"index", s.index},
-                            {"start_frame", s.frames.begin},
-                            {"end_frame", s.frames.end},
-                            {"key", s.key},
-                            {"status", to_string(s.status)},
-                            {"seconds", s.seconds},
-                            {"bytes", s.bytes}});
-        stats["segment_list"] = list;
-    }
+    add_segment_stats(stats, r);
     if (cache) {
         SegmentCacheStats cs = cache->stats();
         stats["segment_cache"] = {{"dir", cache->dir().string()},
@@ -299,26 +330,7 @@ nlohmann::json render_stats(const std::string& command, const RenderResult& r, d
     if (r.first_byte_seconds >= 0) stats["first_byte_seconds"] = r.first_byte_seconds + prepare_seconds;
     if (r.first_fragment_seconds >= 0)
         stats["first_fragment_seconds"] = r.first_fragment_seconds + prepare_seconds;
-    const AudioMixResult& a = r.audio_mix;
-    nlohmann::json audio = {{"track", r.audio}};
-    if (r.audio)
-        audio.update({{"encoder", r.writer.audio_encoder},
-                      {"sample_rate", a.sample_rate},
-                      {"channels", a.channels},
-                      {"frames", a.frames},
-                      {"bytes", r.writer.audio_bytes},
-                      {"items_mixed", a.items_mixed},
-                      {"samples_mixed", a.samples_mixed},
-                      {"peak", a.peak},
-                      {"peak_out", a.peak_out},
-                      {"clipped_samples", a.clipped_samples},
-                      {"decoders_opened", a.decoders_opened},
-                      {"seeks", a.seeks},
-                      {"decode_errors", a.decode_errors},
-                      {"warnings", a.warnings},
-                      {"mix_seconds", a.seconds}});
-    if (r.audio) audio["cached"] = r.audio_cached;
-    stats["audio"] = audio;
+    stats["audio"] = audio_stats(r);
     return stats;
 }
 
