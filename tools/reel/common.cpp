@@ -30,12 +30,12 @@ double command_seconds()
     return started.seconds();
 }
 
-void emit_event(const nlohmann::json& event)
+void emit_event(nlohmann::json event)
 {
     static std::mutex mutex;
-    std::string line = event.dump() + "\n";
     std::lock_guard lock(mutex);
-    std::cerr << line << std::flush;
+    event["time"] = command_seconds();  // stamped in the order the lines go out
+    std::cerr << event.dump() << "\n" << std::flush;
 }
 
 void add_output_flags(CLI::App& cmd, CommonOptions& opts, const std::string& what)

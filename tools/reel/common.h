@@ -25,8 +25,9 @@ struct CommonOptions {
     bool events = false;
 };
 
-/// Writes one event as a line on stderr (serialised: callable from any thread).
-void emit_event(const nlohmann::json& event);
+/// Writes one event as a line on stderr, its "time" stamped as it goes out (serialised:
+/// callable from any thread; times increase line by line).
+void emit_event(nlohmann::json event);
 /// Seconds since the command started (the events' "time").
 double command_seconds();
 
