@@ -85,6 +85,10 @@ public:
         : m_plan(plan), m_segments(segments), m_cache(cache), m_options(options), m_listener(listener)
     {
         m_result.sizing = size_render(tl, sources, plan, segments, options);
+        if (m_result.sizing.raised)
+            m_result.warnings.push_back("the default memory budget is below what this render needs; using " +
+                                        std::to_string(m_result.sizing.memory_budget >> 20) +
+                                        " MiB (give --memory-budget to set it)");
         m_settings = encoder_settings(tl, options);
         m_result.encoder = encoder_name(m_settings.codec);
         if (m_result.encoder.empty()) VideoEncoder probe(m_settings, options.output);  // throws the message

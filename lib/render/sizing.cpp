@@ -71,6 +71,12 @@ RenderSizing size_render(const Timeline& tl, const SourceTable& sources, const P
     s.worker_bytes =
         encoder_fixed + encoder_frames * frame + std::size_t(s.frames_in_flight + 1) * frame + decoders;
     s.minimum_budget = s.base_bytes + s.sound_bytes + s.worker_bytes;
+    // The default is no promise the user made: a render that needs more gets it (the
+    // stats say which budget was used).
+    if (!options.memory_budget && s.memory_budget < s.minimum_budget) {
+        s.memory_budget = s.minimum_budget;
+        s.raised = true;
+    }
     if (s.memory_budget < s.minimum_budget)
         throw Error(ErrorCode::usage, "render",
                     "a memory budget of " + in_mib(s.memory_budget) + " is too small for this render: one " +

@@ -34,10 +34,13 @@ struct RenderSizing {
     std::size_t base_bytes = 0, sound_bytes = 0, worker_bytes = 0;
     /// The smallest budget with which this render fits (one worker, no frame cache).
     std::size_t minimum_budget = 0;
+    /// No budget was given and the default was below minimum_budget: raised to it.
+    bool raised = false;
 };
 
-/// Sizes a render of `segments` of a plan. Throws Error(usage) when the budget cannot
-/// hold even one worker, naming the smallest budget that would.
+/// Sizes a render of `segments` of a plan. Throws Error(usage) when a budget given in
+/// options cannot hold even one worker, naming the smallest budget that would; the
+/// default budget is raised to that instead.
 RenderSizing size_render(const Timeline& timeline, const SourceTable& sources, const Plan& plan,
                          const std::vector<Segment>& segments, const RenderOptions& options);
 
