@@ -40,7 +40,7 @@ std::optional<SegmentEncoded> render_segment(SegmentWorker& w, const Plan& plan,
     // cancels it): a failing stage records its error and the input stage stops.
     std::mutex mutex;
     std::exception_ptr failure;
-    std::atomic<bool> failed{false}, stopped{false};
+    std::atomic<bool> failed{false};
     auto fail = [&] {
         std::lock_guard lock(mutex);
         if (!failure) failure = std::current_exception();
@@ -48,7 +48,7 @@ std::optional<SegmentEncoded> render_segment(SegmentWorker& w, const Plan& plan,
     };
     std::int64_t next = seg.frames.begin, done = 0;
     auto compose = [&](tbb::flow_control& fc) -> std::shared_ptr<const Image> {
-        if (failed || next >= seg.frames.end || (job.stop && job.stop() && (stopped = true))) {
+        if (failed || next >= seg.frames.end || (job.stop && job.stop())) {
             fc.stop();
             return nullptr;
         }
@@ -78,7 +78,7 @@ std::optional<SegmentEncoded> render_segment(SegmentWorker& w, const Plan& plan,
                                                                      encode));
     });
     if (failure) std::rethrow_exception(failure);
-    if (stopped || done < seg.frames.size()) return std::nullopt;
+    if (done < seg.frames.size()) return std::nullopt;  // stopped
     writer.finish(true);
     return SegmentEncoded{done, writer.stats().encode_seconds};
 }
