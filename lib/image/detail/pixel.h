@@ -2,7 +2,8 @@
 #pragma once
 
 // The per-sample arithmetic of blend() and mix(), shared by image.cpp (picture edges) and
-// rows.cpp (the row loops).
+// rows.cpp (the scalar target and the vector loops' tails). The vector code must give the
+// same bytes as these, sample for sample.
 
 #include <cstdint>
 

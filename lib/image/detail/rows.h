@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-// The row loops of blend() and mix() (rows.cpp). Each writes exactly the bytes the
-// per-sample code in pixel.h writes. The pointers address the row's first sample; `n`
-// samples are processed. They touch nothing outside the ranges stated, so rows may run on
-// different threads at once.
+// The row loops of blend() and mix(), vectorised with Google Highway (rows.cpp) and picked
+// at run time for the CPU (SSSE3, SSE4, AVX2 or AVX-512; plain scalar code on a CPU with
+// none of them). Each writes exactly the bytes the per-sample code in pixel.h writes. The
+// pointers address the row's first sample; `n` samples are processed. They touch nothing
+// outside the ranges stated, so rows may run on different threads at once.
 
 #include <cstdint>
 

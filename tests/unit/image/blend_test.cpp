@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
-// blend(), fill_rect() and mix() give the same bytes as the scalar code of d0aa04d, kept
-// below verbatim as the reference. Pictures have odd sizes and odd positions, so the row
-// loops' ends and the picture edges are covered.
+// blend(), fill_rect() and mix() give the same bytes on every SIMD target this CPU has
+// (Highway's dynamic dispatch, forced target by target, the scalar baseline included) as
+// the scalar code they replaced, kept below verbatim as the reference. Pictures have odd
+// sizes and odd positions, so the vector loops' tails and the picture edges are covered.
 #include "image/image.h"
 
 #include <gtest/gtest.h>
+#include <hwy/targets.h>
 
 #include <algorithm>
 #include <cmath>
@@ -226,6 +228,21 @@ std::string difference(const Image& want, const Image& got)
     return "";
 }
 
+/// Runs `check` once per SIMD target this CPU supports (and the scalar baseline), each
+/// forced in turn through Highway's test hook.
+template <class F>
+void for_each_target(F check)
+{
+    std::vector<std::int64_t> targets = hwy::SupportedAndGeneratedTargets();
+    ASSERT_FALSE(targets.empty());
+    for (std::int64_t target : targets) {
+        hwy::SetSupportedTargetsForTest(target);
+        SCOPED_TRACE(std::string("target ") + hwy::TargetName(target));
+        check();
+    }
+    hwy::SetSupportedTargetsForTest(0);
+}
+
 struct Placement {
     int dw, dh, sw, sh, x, y;
 };
@@ -240,106 +257,117 @@ const double opacities[] = {1.0, 0.8, 0.5, 0.0039, 0.001};
 
 }  // namespace
 
-TEST(Blend, MatchesScalarReference)
+TEST(Blend, MatchesScalarReferenceOnEveryTarget)
 {
-    std::mt19937 rng(7);
-    for (const Placement& pl : placements)
-        for (int alphas = 0; alphas < 4; ++alphas)
-            for (double opacity : opacities) {
-                bool src_alpha = alphas & 1, dst_alpha = alphas & 2;
-                Image dst = random_image(pl.dw, pl.dh, dst_alpha, rng);
-                Image src = random_image(pl.sw, pl.sh, src_alpha, rng);
-                Image want = dst.clone();
-                ref::blend(want, src, pl.x, pl.y, opacity);
-                blend(dst, src, pl.x, pl.y, opacity);
-                SCOPED_TRACE(std::to_string(pl.sw) + "x" + std::to_string(pl.sh) + " at (" +
-                             std::to_string(pl.x) + ", " + std::to_string(pl.y) + ") on " +
-                             std::to_string(pl.dw) + "x" + std::to_string(pl.dh) + ", src alpha " +
-                             std::to_string(src_alpha) + ", dst alpha " + std::to_string(dst_alpha) +
-                             ", opacity " + std::to_string(opacity));
-                ASSERT_EQ(difference(want, dst), "");
-            }
+    for_each_target([] {
+        std::mt19937 rng(7);
+        for (const Placement& pl : placements)
+            for (int alphas = 0; alphas < 4; ++alphas)
+                for (double opacity : opacities) {
+                    bool src_alpha = alphas & 1, dst_alpha = alphas & 2;
+                    Image dst = random_image(pl.dw, pl.dh, dst_alpha, rng);
+                    Image src = random_image(pl.sw, pl.sh, src_alpha, rng);
+                    Image want = dst.clone();
+                    ref::blend(want, src, pl.x, pl.y, opacity);
+                    blend(dst, src, pl.x, pl.y, opacity);
+                    SCOPED_TRACE(std::to_string(pl.sw) + "x" + std::to_string(pl.sh) + " at (" +
+                                 std::to_string(pl.x) + ", " + std::to_string(pl.y) + ") on " +
+                                 std::to_string(pl.dw) + "x" + std::to_string(pl.dh) + ", src alpha " +
+                                 std::to_string(src_alpha) + ", dst alpha " + std::to_string(dst_alpha) +
+                                 ", opacity " + std::to_string(opacity));
+                    ASSERT_EQ(difference(want, dst), "");
+                }
+    });
 }
 
-TEST(Blend, SweepsEverySampleValue)
+TEST(Blend, SweepsEverySampleValueOnEveryTarget)
 {
     // Source and destination luma take every pair of values (256 x 256), alphas random; in a
     // second pass the alphas take every pair (both pictures with alpha).
-    std::mt19937 rng(11);
-    for (int pass = 0; pass < 2; ++pass)
-        for (int alphas = pass == 0 ? 0 : 3; alphas < 4; ++alphas)
-            for (double opacity : {1.0, 0.6}) {
-                Image dst = random_image(256, 256, alphas & 2, rng);
-                Image src = random_image(256, 256, alphas & 1, rng);
-                for (int y = 0; y < 256; ++y)
-                    for (int x = 0; x < 256; ++x) {
-                        std::size_t i = std::size_t(y) * dst.stride(0) + x;
-                        (pass == 0 ? dst.plane(0) : dst.plane(3))[i] = std::uint8_t(x);
-                        (pass == 0 ? src.plane(0) : src.plane(3))[i] = std::uint8_t(y);
-                    }
-                Image want = dst.clone();
-                ref::blend(want, src, 0, 0, opacity);
-                blend(dst, src, 0, 0, opacity);
-                SCOPED_TRACE("pass " + std::to_string(pass) + ", alphas " + std::to_string(alphas) +
-                             ", opacity " + std::to_string(opacity));
-                ASSERT_EQ(difference(want, dst), "");
-            }
+    for_each_target([] {
+        std::mt19937 rng(11);
+        for (int pass = 0; pass < 2; ++pass)
+            for (int alphas = pass == 0 ? 0 : 3; alphas < 4; ++alphas)
+                for (double opacity : {1.0, 0.6}) {
+                    Image dst = random_image(256, 256, alphas & 2, rng);
+                    Image src = random_image(256, 256, alphas & 1, rng);
+                    for (int y = 0; y < 256; ++y)
+                        for (int x = 0; x < 256; ++x) {
+                            std::size_t i = std::size_t(y) * dst.stride(0) + x;
+                            (pass == 0 ? dst.plane(0) : dst.plane(3))[i] = std::uint8_t(x);
+                            (pass == 0 ? src.plane(0) : src.plane(3))[i] = std::uint8_t(y);
+                        }
+                    Image want = dst.clone();
+                    ref::blend(want, src, 0, 0, opacity);
+                    blend(dst, src, 0, 0, opacity);
+                    SCOPED_TRACE("pass " + std::to_string(pass) + ", alphas " + std::to_string(alphas) +
+                                 ", opacity " + std::to_string(opacity));
+                    ASSERT_EQ(difference(want, dst), "");
+                }
+    });
 }
 
-TEST(FillRect, MatchesScalarReference)
+TEST(FillRect, MatchesScalarReferenceOnEveryTarget)
 {
-    std::mt19937 rng(3);
-    const Rect rects[] = {{0, 0, 67, 45}, {3, 5, 40, 20}, {-3, 1, 30, 50}, {60, 40, 20, 20}, {1, 1, 1, 1}};
-    for (const Rect& r : rects)
-        for (std::uint8_t a : {std::uint8_t(255), std::uint8_t(0xc0), std::uint8_t(0)})
-            for (bool dst_alpha : {false, true}) {
-                Image dst = random_image(67, 45, dst_alpha, rng);
-                Image want = dst.clone();
-                Yuva c = rgb_to_yuva(20, 200, 90, a);
-                ref::fill_rect(want, r, c, 0.9);
-                fill_rect(dst, r, c, 0.9);
-                SCOPED_TRACE("rect " + std::to_string(r.x) + "," + std::to_string(r.y) + " alpha " +
-                             std::to_string(a) + " dst alpha " + std::to_string(dst_alpha));
-                ASSERT_EQ(difference(want, dst), "");
-            }
+    for_each_target([] {
+        std::mt19937 rng(3);
+        const Rect rects[] = {
+            {0, 0, 67, 45}, {3, 5, 40, 20}, {-3, 1, 30, 50}, {60, 40, 20, 20}, {1, 1, 1, 1}};
+        for (const Rect& r : rects)
+            for (std::uint8_t a : {std::uint8_t(255), std::uint8_t(0xc0), std::uint8_t(0)})
+                for (bool dst_alpha : {false, true}) {
+                    Image dst = random_image(67, 45, dst_alpha, rng);
+                    Image want = dst.clone();
+                    Yuva c = rgb_to_yuva(20, 200, 90, a);
+                    ref::fill_rect(want, r, c, 0.9);
+                    fill_rect(dst, r, c, 0.9);
+                    SCOPED_TRACE("rect " + std::to_string(r.x) + "," + std::to_string(r.y) + " alpha " +
+                                 std::to_string(a) + " dst alpha " + std::to_string(dst_alpha));
+                    ASSERT_EQ(difference(want, dst), "");
+                }
+    });
 }
 
-TEST(Mix, MatchesScalarReference)
+TEST(Mix, MatchesScalarReferenceOnEveryTarget)
 {
-    std::mt19937 rng(5);
-    const int sizes[][2] = {{67, 45}, {66, 44}, {1, 1}, {3, 2}, {129, 5}, {256, 3}};
-    for (const auto& size : sizes)
-        for (int alphas = 0; alphas < 4; ++alphas)
-            for (double w : {0.0, 0.3, 0.5, 0.999, 1.0}) {
-                Image a = random_image(size[0], size[1], alphas & 1, rng);
-                Image b = random_image(size[0], size[1], alphas & 2, rng);
-                Image want = a.clone();
-                ref::mix(want, b, w);
-                mix(a, b, w);
-                SCOPED_TRACE(std::to_string(size[0]) + "x" + std::to_string(size[1]) + ", alphas " +
-                             std::to_string(alphas) + ", w " + std::to_string(w));
-                ASSERT_EQ(difference(want, a), "");
-            }
+    for_each_target([] {
+        std::mt19937 rng(5);
+        const int sizes[][2] = {{67, 45}, {66, 44}, {1, 1}, {3, 2}, {129, 5}, {256, 3}};
+        for (const auto& size : sizes)
+            for (int alphas = 0; alphas < 4; ++alphas)
+                for (double w : {0.0, 0.3, 0.5, 0.999, 1.0}) {
+                    Image a = random_image(size[0], size[1], alphas & 1, rng);
+                    Image b = random_image(size[0], size[1], alphas & 2, rng);
+                    Image want = a.clone();
+                    ref::mix(want, b, w);
+                    mix(a, b, w);
+                    SCOPED_TRACE(std::to_string(size[0]) + "x" + std::to_string(size[1]) + ", alphas " +
+                                 std::to_string(alphas) + ", w " + std::to_string(w));
+                    ASSERT_EQ(difference(want, a), "");
+                }
+    });
 }
 
-TEST(Mix, SweepsEverySampleValue)
+TEST(Mix, SweepsEverySampleValueOnEveryTarget)
 {
     // Luma of a and b take every pair of values, and so do their alphas (in a second pass),
     // at weights whose products reach the largest numerators.
-    std::mt19937 rng(13);
-    for (int pass = 0; pass < 2; ++pass)
-        for (double w : {0.5, 1.0 / 255, 254.0 / 255}) {
-            Image a = random_image(256, 256, true, rng), b = random_image(256, 256, true, rng);
-            for (int y = 0; y < 256; ++y)
-                for (int x = 0; x < 256; ++x) {
-                    std::size_t i = std::size_t(y) * a.stride(0) + x;
-                    (pass == 0 ? a.plane(0) : a.plane(3))[i] = std::uint8_t(x);
-                    (pass == 0 ? b.plane(0) : b.plane(3))[i] = std::uint8_t(y);
-                }
-            Image want = a.clone();
-            ref::mix(want, b, w);
-            mix(a, b, w);
-            SCOPED_TRACE("pass " + std::to_string(pass) + ", w " + std::to_string(w));
-            ASSERT_EQ(difference(want, a), "");
-        }
+    for_each_target([] {
+        std::mt19937 rng(13);
+        for (int pass = 0; pass < 2; ++pass)
+            for (double w : {0.5, 1.0 / 255, 254.0 / 255}) {
+                Image a = random_image(256, 256, true, rng), b = random_image(256, 256, true, rng);
+                for (int y = 0; y < 256; ++y)
+                    for (int x = 0; x < 256; ++x) {
+                        std::size_t i = std::size_t(y) * a.stride(0) + x;
+                        (pass == 0 ? a.plane(0) : a.plane(3))[i] = std::uint8_t(x);
+                        (pass == 0 ? b.plane(0) : b.plane(3))[i] = std::uint8_t(y);
+                    }
+                Image want = a.clone();
+                ref::mix(want, b, w);
+                mix(a, b, w);
+                SCOPED_TRACE("pass " + std::to_string(pass) + ", w " + std::to_string(w));
+                ASSERT_EQ(difference(want, a), "");
+            }
+    });
 }
