@@ -11,7 +11,7 @@ build_dir=${REEL_BUILD_DIR:-build}
 
 packages="build-essential cmake pkg-config
 libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-libcli11-dev nlohmann-json3-dev libvpl-dev libtbb-dev libgtest-dev libbenchmark-dev
+libcli11-dev nlohmann-json3-dev libvpl-dev libtbb-dev libgtest-dev libbenchmark-dev libhwy-dev
 ffmpeg python3 python3-jsonschema groff-base clang-format"
 
 missing=""

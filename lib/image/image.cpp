@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "image/image.h"
+#include "image/detail/pixel.h"
+#include "image/detail/rows.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,28 +10,9 @@
 namespace reel {
 namespace {
 
-inline std::uint8_t clamp8(int v)
-{
-    return static_cast<std::uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
-}
-inline int div255(int v)
-{
-    return (v + 127) / 255;
-}
-
-/// Straight-alpha "over" of one sample: s over d with source alpha sa (0..255).
-inline void over(std::uint8_t& d, std::uint8_t* da, int s, int sa)
-{
-    if (!da) {
-        d = static_cast<std::uint8_t>(div255(s * sa + d * (255 - sa)));
-        return;
-    }
-    int dst_a = *da;
-    int out_a = sa + div255(dst_a * (255 - sa));
-    if (out_a == 0) return;
-    int num = s * sa + div255(d * dst_a * (255 - sa));
-    d = clamp8((num + out_a / 2) / out_a);
-}
+using detail::clamp8;
+using detail::div255;
+using detail::over;
 
 }  // namespace
 
@@ -138,56 +121,79 @@ void blend(Image& dst, const Image& src, int x, int y, double opacity)
             for (int cy = cy0; cy < cy1; ++cy) {
                 std::uint8_t* drow = dst.plane(p) + std::size_t(cy) * dst.stride(p);
                 const std::uint8_t* srow = src.plane(p) + std::size_t(cy - y / 2) * src.stride(p) - x / 2;
-                if (op == 255) {
+                if (op == 255)
                     std::memcpy(drow + cx0, srow + cx0, std::size_t(cx1 - cx0));
-                } else {
-                    for (int cx = cx0; cx < cx1; ++cx)
-                        drow[cx] = static_cast<std::uint8_t>(div255(srow[cx] * op + drow[cx] * (255 - op)));
-                }
+                else
+                    detail::blend_row(drow + cx0, nullptr, srow + cx0, nullptr, cx1 - cx0, op);
             }
         for (int row = area.y; row < area.y + area.h; ++row) {
             std::uint8_t* dy = dst.plane(0) + std::size_t(row) * dst.stride(0);
             const std::uint8_t* sy = src.plane(0) + std::size_t(row - y) * src.stride(0) - x;
-            if (op == 255) {
+            if (op == 255)
                 std::memcpy(dy + area.x, sy + area.x, std::size_t(area.w));
-            } else {
-                for (int col = area.x; col < area.x + area.w; ++col)
-                    dy[col] = static_cast<std::uint8_t>(div255(sy[col] * op + dy[col] * (255 - op)));
-            }
+            else
+                detail::blend_row(dy + area.x, nullptr, sy + area.x, nullptr, area.w, op);
         }
         return;
     }
     // Chroma first, while the destination's alpha is still the one it blends over. Each
     // chroma sample covers a 2x2 block of luma; its alphas are the block's means.
+    auto chroma_sample = [&](int cx, int cy, int sy) {
+        int sx = std::clamp((2 * cx - x) / 2, 0, src.chroma_width() - 1);
+        int sum = 0, dsum = 0, n = 0;
+        for (int j = 0; j < 2; ++j)
+            for (int i = 0; i < 2; ++i) {
+                int lx = 2 * cx + i, ly = 2 * cy + j;
+                if (lx >= dst.width() || ly >= dst.height()) continue;
+                sum += src_alpha(lx, ly);
+                if (dst.has_alpha()) dsum += dst.plane(3)[std::size_t(ly) * dst.stride(3) + lx];
+                ++n;
+            }
+        if (n == 0) return;
+        int sa = (sum + n / 2) / n;
+        if (sa == 0) return;
+        std::size_t di = std::size_t(cy) * dst.stride(1) + cx;
+        std::size_t si = std::size_t(sy) * src.stride(1) + sx;
+        if (!dst.has_alpha()) {
+            over(dst.plane(1)[di], nullptr, src.plane(1)[si], sa);
+            over(dst.plane(2)[di], nullptr, src.plane(2)[si], sa);
+        } else {
+            std::uint8_t da = static_cast<std::uint8_t>((dsum + n / 2) / n);
+            over(dst.plane(1)[di], &da, src.plane(1)[si], sa);
+            over(dst.plane(2)[di], &da, src.plane(2)[si], sa);
+        }
+    };
+    // Luma row ly, column lx lies inside both pictures.
+    auto inside_row = [&](int ly) { return ly < dst.height() && ly - y >= 0 && ly - y < src.height(); };
+    auto inside_col = [&](int lx) { return lx < dst.width() && lx - x >= 0 && lx - x < src.width(); };
     int cx0 = area.x / 2, cy0 = area.y / 2;
     int cx1 = (area.x + area.w + 1) / 2, cy1 = (area.y + area.h + 1) / 2;
     for (int cy = cy0; cy < cy1; ++cy) {
         int sy = std::clamp((2 * cy - y) / 2, 0, src.chroma_height() - 1);
-        for (int cx = cx0; cx < cx1; ++cx) {
-            int sx = std::clamp((2 * cx - x) / 2, 0, src.chroma_width() - 1);
-            int sum = 0, dsum = 0, n = 0;
-            for (int j = 0; j < 2; ++j)
-                for (int i = 0; i < 2; ++i) {
-                    int lx = 2 * cx + i, ly = 2 * cy + j;
-                    if (lx >= dst.width() || ly >= dst.height()) continue;
-                    sum += src_alpha(lx, ly);
-                    if (dst.has_alpha()) dsum += dst.plane(3)[std::size_t(ly) * dst.stride(3) + lx];
-                    ++n;
-                }
-            if (n == 0) continue;
-            int sa = (sum + n / 2) / n;
-            if (sa == 0) continue;
-            std::size_t di = std::size_t(cy) * dst.stride(1) + cx;
-            std::size_t si = std::size_t(sy) * src.stride(1) + sx;
-            if (!dst.has_alpha()) {
-                over(dst.plane(1)[di], nullptr, src.plane(1)[si], sa);
-                over(dst.plane(2)[di], nullptr, src.plane(2)[si], sa);
-            } else {
-                std::uint8_t da = static_cast<std::uint8_t>((dsum + n / 2) / n), da2 = da;
-                over(dst.plane(1)[di], &da, src.plane(1)[si], sa);
-                over(dst.plane(2)[di], &da2, src.plane(2)[si], sa);
-            }
+        // The samples whose 2x2 blocks lie inside both pictures go by rows; the edges (at
+        // most one sample at either end, or a whole edge row) one by one.
+        int ix0 = cx1, ix1 = cx1;
+        if (inside_row(2 * cy) && inside_row(2 * cy + 1)) {
+            auto inside = [&](int cx) { return inside_col(2 * cx) && inside_col(2 * cx + 1); };
+            ix0 = cx0;
+            while (ix0 < cx1 && !inside(ix0)) ++ix0;
+            while (ix1 > ix0 && !inside(ix1 - 1)) --ix1;
         }
+        for (int cx = cx0; cx < ix0; ++cx) chroma_sample(cx, cy, sy);
+        if (ix1 > ix0) {
+            int ly = 2 * cy;
+            std::size_t di = std::size_t(cy) * dst.stride(1) + ix0;
+            std::size_t si = std::size_t(sy) * src.stride(1) + (2 * ix0 - x) / 2;
+            const std::uint8_t* sa0 = src.has_alpha()
+                                          ? src.plane(3) + std::size_t(ly - y) * src.stride(3) + (2 * ix0 - x)
+                                          : nullptr;
+            const std::uint8_t* da0 =
+                dst.has_alpha() ? dst.plane(3) + std::size_t(ly) * dst.stride(3) + 2 * ix0 : nullptr;
+            detail::blend_chroma_row(dst.plane(1) + di, dst.plane(2) + di, src.plane(1) + si,
+                                     src.plane(2) + si, sa0, sa0 ? sa0 + src.stride(3) : nullptr, da0,
+                                     da0 ? da0 + dst.stride(3) : nullptr, ix1 - ix0, op);
+        }
+        for (int cx = ix1; cx < cx1; ++cx) chroma_sample(cx, cy, sy);
     }
     // Luma and alpha.
     bool opaque_copy = op == 255 && !src.has_alpha() && !dst.has_alpha();
@@ -201,12 +207,8 @@ void blend(Image& dst, const Image& src, int x, int y, double opacity)
             std::memcpy(dy + area.x, sy + (area.x - x), std::size_t(area.w));
             continue;
         }
-        for (int col = area.x; col < area.x + area.w; ++col) {
-            int sa = salpha ? div255(salpha[col - x] * op) : op;
-            if (sa == 0) continue;
-            over(dy[col], dalpha ? dalpha + col : nullptr, sy[col - x], sa);
-            if (dalpha) dalpha[col] = clamp8(sa + div255(dalpha[col] * (255 - sa)));
-        }
+        detail::blend_row(dy + area.x, dalpha ? dalpha + area.x : nullptr, sy + (area.x - x),
+                          salpha ? salpha + (area.x - x) : nullptr, area.w, op);
     }
 }
 
@@ -368,32 +370,21 @@ void adjust_color(Image& img, double brightness, double contrast, double saturat
 void mix(Image& a, const Image& b, double w)
 {
     int wb = int(std::lround(std::clamp(w, 0.0, 1.0) * 255)), wa = 255 - wb;
-    auto alpha_at = [](const Image& img, int x, int y) {
-        return img.has_alpha() ? int(img.plane(3)[std::size_t(y) * img.stride(3) + x]) : 255;
+    auto alpha_row = [](const Image& img, int y) {
+        return img.has_alpha() ? img.plane(3) + std::size_t(y) * img.stride(3) : nullptr;
     };
-    // Chroma first (weights need both inputs' alphas before a's alpha changes).
-    for (int y = 0; y < a.chroma_height(); ++y)
-        for (int x = 0; x < a.chroma_width(); ++x) {
-            int lx = std::min(2 * x, a.width() - 1), ly = std::min(2 * y, a.height() - 1);
-            int ta = alpha_at(a, lx, ly) * wa, tb = alpha_at(b, lx, ly) * wb;
-            int out = ta + tb;
-            if (out == 0) continue;
-            std::size_t i = std::size_t(y) * a.stride(1) + x;
-            std::size_t j = std::size_t(y) * b.stride(1) + x;
-            for (int p = 1; p <= 2; ++p)
-                a.plane(p)[i] = clamp8((a.plane(p)[i] * ta + b.plane(p)[j] * tb + out / 2) / out);
-        }
+    // Chroma first (weights need both inputs' alphas before a's alpha changes); a chroma
+    // sample weighs by the alphas of its block's top-left luma sample.
+    for (int y = 0; y < a.chroma_height(); ++y) {
+        int ly = std::min(2 * y, a.height() - 1);
+        std::size_t i = std::size_t(y) * a.stride(1), j = std::size_t(y) * b.stride(1);
+        detail::mix_chroma_row(a.plane(1) + i, a.plane(2) + i, b.plane(1) + j, b.plane(2) + j,
+                               alpha_row(a, ly), alpha_row(b, ly), a.chroma_width(), wa, wb);
+    }
     if (!a.has_alpha()) a.add_alpha();
     for (int y = 0; y < a.height(); ++y)
-        for (int x = 0; x < a.width(); ++x) {
-            int ta = alpha_at(a, x, y) * wa, tb = alpha_at(b, x, y) * wb;
-            int out = ta + tb;
-            std::size_t i = std::size_t(y) * a.stride(0) + x;
-            if (out > 0)
-                a.plane(0)[i] = clamp8(
-                    (a.plane(0)[i] * ta + b.plane(0)[std::size_t(y) * b.stride(0) + x] * tb + out / 2) / out);
-            a.plane(3)[i] = clamp8(div255(out));
-        }
+        detail::mix_row(a.plane(0) + std::size_t(y) * a.stride(0), a.plane(3) + std::size_t(y) * a.stride(3),
+                        b.plane(0) + std::size_t(y) * b.stride(0), alpha_row(b, y), a.width(), wa, wb);
 }
 
 }  // namespace reel

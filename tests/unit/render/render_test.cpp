@@ -50,8 +50,8 @@ TEST(SegmentSchedule, RunsAreBalancedByFrames)
 {
     auto segs = segments({100, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10});
     SegmentSchedule schedule(segs, 2);
-    EXPECT_EQ(*schedule.take(0), 0u);    // the long segment alone is worker 0's half
-    EXPECT_EQ(*schedule.take(1), 1u);    // worker 1's run starts right after it
+    EXPECT_EQ(*schedule.take(0), 0u);  // the long segment alone is worker 0's half
+    EXPECT_EQ(*schedule.take(1), 1u);  // worker 1's run starts right after it
 }
 
 TEST(CacheKey, CanonicalAndSensitiveToEveryField)
@@ -122,7 +122,8 @@ TEST_F(SizingTest, ABudgetGivenIsKeptOrRefusedWithTheSmallestThatWorks)
     RenderSizing two = size_render(tl, sources, plan, plan.segments, o);
     EXPECT_EQ(two.workers, 2);
     EXPECT_EQ(two.encoder_threads, 1);
-    EXPECT_LE(two.base_bytes + two.sound_bytes + 2 * (two.worker_bytes + two.frame_cache_bytes), o.memory_budget);
+    EXPECT_LE(two.base_bytes + two.sound_bytes + 2 * (two.worker_bytes + two.frame_cache_bytes),
+              o.memory_budget);
 }
 
 TEST_F(SizingTest, NoMoreWorkersThanSegments)
