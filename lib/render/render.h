@@ -52,9 +52,6 @@ struct SegmentOutcome {
 struct RenderOptions {
     std::string output;
     bool overwrite = false;
-    /// Only these output frames (`reel render --range`): the plan's segments cut at its
-    /// ends, rendered through the cache like any others. Default: the whole timeline.
-    std::optional<FrameRange> range;
     int threads = 0;                ///< TBB arena size; 0 = all cores
     int workers = 0;                ///< segments in flight; 0 = chosen (render/sizing.h)
     std::size_t memory_budget = 0;  ///< bytes, a promise (render/sizing.h); 0 = default_memory_budget()
