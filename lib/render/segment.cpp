@@ -18,19 +18,26 @@ SegmentWorker::SegmentWorker(const Timeline& tl, const SourceTable& sources, std
 {
 }
 
-std::set<std::string> segment_sources(const Plan& plan, const Segment& segment)
+std::vector<const SourcePlan*> sources_shown(const Plan& plan, const Segment& segment)
 {
-    std::set<std::string> ids;
-    for (const auto& sp : plan.sources)
-        for (const auto& use : sp.uses)
-            if (use.timeline.frames(plan.output.fps).overlaps(segment.frames)) ids.insert(sp.id);
-    return ids;
+    std::vector<const SourcePlan*> shown;
+    for (const auto& sp : plan.sources) {
+        if (!sp.info.video || sp.info.still_image) continue;
+        if (std::any_of(sp.uses.begin(), sp.uses.end(), [&](const SourceUse& u) {
+                return u.track_kind == TrackKind::video &&
+                       u.timeline.frames(plan.output.fps).overlaps(segment.frames);
+            }))
+            shown.push_back(&sp);
+    }
+    return shown;
 }
 
 std::optional<SegmentEncoded> render_segment(SegmentWorker& w, const Plan& plan, const Segment& seg,
                                              const SegmentJob& job, const std::string& file)
 {
-    w.pool.close_except(segment_sources(plan, seg));
+    std::set<std::string> keep;
+    for (const SourcePlan* sp : sources_shown(plan, seg)) keep.insert(sp->id);
+    w.pool.close_except(keep);
     MuxerOptions mux;
     mux.container = "mp4";
     mux.in_place = true;

@@ -14,6 +14,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace reel {
 
@@ -27,9 +28,10 @@ struct SegmentWorker {
     SegmentWorker(const Timeline& timeline, const SourceTable& sources, std::size_t cache_bytes);
 };
 
-/// The media ids whose pictures a segment shows (from the plan's source uses): what a
-/// worker keeps decoders open for while it renders the segment.
-std::set<std::string> segment_sources(const Plan& plan, const Segment& segment);
+/// The video sources whose pictures a segment shows (the plan's uses on video tracks that
+/// overlap it; still images left out): what a worker keeps decoders open for while it
+/// renders the segment, and what the sizing counts decoders for.
+std::vector<const SourcePlan*> sources_shown(const Plan& plan, const Segment& segment);
 
 /// What render_segment() needs besides the worker and the segment.
 struct SegmentJob {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "render/sizing.h"
 
+#include "render/segment.h"
+
 #include "stats/stats.h"
 #include "util/error.h"
 
@@ -42,16 +44,9 @@ std::size_t sound_bytes(const Timeline& tl, const SourceTable& sources, const Pl
 std::size_t segment_decoder_bytes(const Plan& plan, const Segment& segment)
 {
     std::size_t bytes = 0;
-    for (const auto& sp : plan.sources) {
-        if (!sp.info.video || sp.info.still_image) continue;
-        bool used = std::any_of(sp.uses.begin(), sp.uses.end(), [&](const SourceUse& u) {
-            return u.track_kind == TrackKind::video &&
-                   u.timeline.frames(plan.output.fps).overlaps(segment.frames);
-        });
-        if (used)
-            bytes += decoder_frames * std::size_t(sp.info.video->width) * std::size_t(sp.info.video->height) *
-                     3 / 2;
-    }
+    for (const SourcePlan* sp : sources_shown(plan, segment))
+        bytes +=
+            decoder_frames * std::size_t(sp->info.video->width) * std::size_t(sp->info.video->height) * 3 / 2;
     return bytes;
 }
 

@@ -136,8 +136,10 @@ public:
             m_done = last;
         }
         result.audio_seconds += t.seconds();
-        result.audio_mix = m_mixer->stats();
     }
+
+    /// The mix's figures (read once, at the end).
+    AudioMixResult stats() const { return m_mixer->stats(); }
 
 private:
     AudioTrackSettings m_track;
@@ -213,7 +215,10 @@ public:
     bool finish(std::int64_t frames, bool overwrite)
     {
         if (m_joiner->frames() < frames + m_reference.delay()) return false;
-        if (m_sound) m_sound->feed(std::numeric_limits<double>::infinity(), m_muxer, m_audio, m_result);
+        if (m_sound) {
+            m_sound->feed(std::numeric_limits<double>::infinity(), m_muxer, m_audio, m_result);
+            m_result.audio_mix = m_sound->stats();
+        }
         m_muxer.finish(overwrite);
         return true;
     }
