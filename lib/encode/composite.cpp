@@ -268,46 +268,29 @@ void Joiner::write_audio(Packet& out)
     m_muxer.write(m_audio, out);
 }
 
-std::int64_t EncodedTrack::bytes() const
+TrackReader::TrackReader(const std::string& path) : m_path(path), m_input(ff::open_input(path))
 {
-    std::int64_t n = 0;
-    for (const auto& p : packets) n += p.size();
-    return n;
-}
-
-void write_track(const EncodedTrack& track, const std::string& path, bool in_place)
-{
-    MuxerOptions options;
-    options.container = "mp4";
-    options.in_place = in_place;
-    Muxer muxer(path, options);
-    int stream = muxer.add_stream(track.params, track.time_base);
-    muxer.start();
-    for (const auto& p : track.packets) {
-        Packet copy = p.ref();
-        muxer.write(stream, copy);
-    }
-    muxer.finish(true);
-}
-
-EncodedTrack read_audio_track(const std::string& path)
-{
-    ff::InputPtr input = ff::open_input(path);
-    int index = av_find_best_stream(input.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
-    if (index < 0)
+    m_stream = av_find_best_stream(m_input.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+    if (m_stream < 0)
         throw Error(ErrorCode::media, "composite", "\"" + path + "\" has no audio stream").with_file(path);
-    AVStream* st = input->streams[index];
-    EncodedTrack track;
-    track.params = StreamParams(st->codecpar);
-    track.time_base = *ff::to_rational(st->time_base);
+    AVStream* st = m_input->streams[m_stream];
+    m_params = StreamParams(st->codecpar);
+    m_time_base = *ff::to_rational(st->time_base);
+    for (unsigned i = 0; i < m_input->nb_streams; ++i)
+        if (int(i) != m_stream) m_input->streams[i]->discard = AVDISCARD_ALL;
+}
+
+bool TrackReader::next(Packet& packet)
+{
     while (true) {
-        Packet packet;
-        int ret = av_read_frame(input.get(), packet.get());
-        if (ret == AVERROR_EOF) break;
-        ff::check(ret, "cannot read", path, ErrorCode::media);
-        if (packet.get()->stream_index == index) track.packets.push_back(std::move(packet));
+        packet.unref();
+        int ret = av_read_frame(m_input.get(), packet.get());
+        if (ret == AVERROR_EOF) return false;
+        ff::check(ret, "cannot read", m_path, ErrorCode::media);
+        if (packet.get()->stream_index != m_stream) continue;
+        m_bytes += packet.size();
+        return true;
     }
-    return track;
 }
 
 std::int64_t Joiner::append(EncodedInput& input, const std::atomic<bool>* cancel)

@@ -89,19 +89,30 @@ private:
     std::int64_t m_last_dts = INT64_MIN, m_last_audio_dts = INT64_MIN;
 };
 
-/// One encoded stream with all its packets: what an audio track is kept as in the cache.
-struct EncodedTrack {
-    StreamParams params;
-    Rational time_base{1};
-    std::deque<Packet> packets;
-    std::int64_t bytes() const;
-};
+/// The first audio stream of a file, read a packet at a time: a render's sound is kept
+/// as an MP4 of its own (in the cache) and muxed from there, so memory holds one packet,
+/// whatever the length. The file stays readable while this is open, even if it is
+/// removed meanwhile (cache eviction). Throws Error(media) naming the file when it cannot
+/// be read or has no audio stream.
+class TrackReader {
+public:
+    explicit TrackReader(const std::string& path);
 
-/// Writes a track alone into an MP4 file (through Muxer: temporary name, then `path`;
-/// `in_place`: `path` itself, which the caller publishes).
-void write_track(const EncodedTrack& track, const std::string& path, bool in_place = false);
-/// Reads the first audio stream of a file back (timestamps in its time base).
-EncodedTrack read_audio_track(const std::string& path);
+    const StreamParams& params() const noexcept { return m_params; }
+    Rational time_base() const noexcept { return m_time_base; }
+    /// The next packet (timestamps in time_base()); false at the end.
+    bool next(Packet& packet);
+    /// Bytes of the packets read so far.
+    std::int64_t bytes() const noexcept { return m_bytes; }
+
+private:
+    std::string m_path;
+    ff::InputPtr m_input;
+    int m_stream = -1;
+    StreamParams m_params;
+    Rational m_time_base{1};
+    std::int64_t m_bytes = 0;
+};
 
 struct CompositeInputInfo {
     std::string file;

@@ -88,6 +88,7 @@ int Muxer::add_stream(const StreamParams& params, const Rational& time_base)
     m_in_tb.push_back(time_base);
     m_stream_bytes.push_back(0);
     m_queued.emplace_back();
+    m_sources.emplace_back();
     return st->index;
 }
 
@@ -127,20 +128,38 @@ void Muxer::write(int stream, Packet& packet)
 {
     if (!m_started) throw Error(ErrorCode::internal, "encode", "Muxer::write before start()");
     for (std::size_t s = 0; s < m_queued.size(); ++s) {
-        auto& q = m_queued[s];
-        while (!q.empty() && av_compare_ts(q.front().dts(), ff::to_av(m_in_tb[s]), packet.dts(),
-                                           ff::to_av(m_in_tb[std::size_t(stream)])) <= 0) {
-            put(int(s), q.front());
-            q.pop_front();
+        for (Packet* p = waiting(s); p && av_compare_ts(p->dts(), ff::to_av(m_in_tb[s]), packet.dts(),
+                                                        ff::to_av(m_in_tb[std::size_t(stream)])) <= 0;
+             p = waiting(s)) {
+            put(int(s), *p);
+            m_queued[s].pop_front();
         }
     }
     put(stream, packet);
+}
+
+Packet* Muxer::waiting(std::size_t stream)
+{
+    auto& q = m_queued[stream];
+    if (q.empty() && m_sources[stream]) {
+        Packet next;
+        if (m_sources[stream](next))
+            q.push_back(std::move(next));
+        else
+            m_sources[stream] = nullptr;
+    }
+    return q.empty() ? nullptr : &q.front();
 }
 
 void Muxer::queue(int stream, std::deque<Packet> packets)
 {
     auto& q = m_queued[std::size_t(stream)];
     for (auto& p : packets) q.push_back(std::move(p));
+}
+
+void Muxer::feed(int stream, PacketSource next)
+{
+    m_sources.at(std::size_t(stream)) = std::move(next);
 }
 
 std::int64_t Muxer::stream_bytes(int stream) const
@@ -151,8 +170,12 @@ std::int64_t Muxer::stream_bytes(int stream) const
 void Muxer::finish(bool overwrite)
 {
     for (std::size_t s = 0; s < m_queued.size(); ++s)
-        for (auto& p : m_queued[s]) put(int(s), p);
+        for (Packet* p = waiting(s); p; p = waiting(s)) {
+            put(int(s), *p);
+            m_queued[s].pop_front();
+        }
     m_queued.clear();
+    m_sources.clear();
     int ret = av_write_trailer(m_out.get());
     if (ret < 0) fail_io(ret, "cannot finish");
     if (m_out->pb && m_out->pb->error < 0) fail_io(m_out->pb->error, "cannot write");

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,6 +57,11 @@ public:
     /// Packets of a stream (e.g. a whole encoded audio track) to interleave by dts with the
     /// packets given to write().
     void queue(int stream, std::deque<Packet> packets);
+    /// Packets of a stream pulled one at a time from `next` (false at its end), as write()
+    /// and finish() need them to interleave by dts: a track read back from a file costs
+    /// one packet of memory, not the whole track. After what is queue()d for the stream.
+    using PacketSource = std::function<bool(Packet&)>;
+    void feed(int stream, PacketSource next);
     /// Writes what is queued, the trailer, and publishes the file. `overwrite` false
     /// refuses to replace a file that appeared at `path` meanwhile.
     void finish(bool overwrite);
@@ -76,6 +82,9 @@ public:
 
 private:
     void put(int stream, Packet& packet);
+    /// The earliest waiting packet of `stream` (queued, or pulled from its source), or
+    /// nullptr when it has none.
+    Packet* waiting(std::size_t stream);
     void fail_io(int ret, const char* what);
 
     std::string m_path, m_container;
@@ -85,6 +94,7 @@ private:
     std::vector<Rational> m_in_tb;
     std::vector<std::int64_t> m_stream_bytes;
     std::vector<std::deque<Packet>> m_queued;
+    std::vector<PacketSource> m_sources;
     bool m_direct = false, m_started = false, m_finished = false;
     std::int64_t m_bytes = 0, m_header_bytes = 0;
     std::optional<std::chrono::steady_clock::time_point> m_header_at, m_fragment_at;

@@ -568,7 +568,10 @@ struct AudioReader::Impl {
 
     void resample(std::int64_t frames, float* out)
     {
-        constexpr std::int64_t block = 4096;
+        // Input blocks of up to 4096 samples, fewer when slowing down, so that one block
+        // makes at most about 64k output frames (at speed 1/1000 a 4096 block would make
+        // 4M: 32 MB per channel pair, and more in the vector's growth).
+        const std::int64_t block = std::clamp<std::int64_t>((Rational(65536) * m_ratio).ceil(), 16, 4096);
         std::int64_t have = std::int64_t(m_pending.size() - m_pending_off) / m_channels;
         while (have < frames) {
             fill_to(m_feed + block);

@@ -73,6 +73,9 @@ struct RenderOptions {
     std::function<void(const SegmentOutcome&)> segment_changed;
     const std::atomic<bool>* cancel = nullptr;  ///< set (e.g. by SIGINT) to stop
     const std::atomic<bool>* abort = nullptr;   ///< set when other work failed: stop too
+
+    /// Whether cancel or abort is set.
+    bool stopped() const noexcept { return (cancel && cancel->load()) || (abort && abort->load()); }
 };
 
 struct RenderResult {

@@ -128,10 +128,7 @@ public:
     }
 
 private:
-    bool cancelled() const
-    {
-        return (m_options.cancel && m_options.cancel->load()) || (m_options.abort && m_options.abort->load());
-    }
+    bool cancelled() const { return m_options.stopped(); }
 
     void report(bool force)
     {

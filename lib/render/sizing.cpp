@@ -25,18 +25,15 @@ std::string in_mib(std::size_t bytes)
     return std::to_string((bytes + mib - 1) / mib) + "M";
 }
 
-/// The sound's buffers: the whole range mixed (interleaved float), and about as much
-/// again while it is encoded (the encoder's input and its packets).
-std::size_t sound_bytes(const Timeline& tl, const SourceTable& sources, const Plan& plan,
-                        const RenderOptions& options)
+/// The sound's buffers: the mix's half-second chunk, its decoders and resamplers, the
+/// encoder and the muxer's index; mixed and encoded into a file as it goes, so the
+/// range's length does not count (a 10,000 s mix peaked at about the same as a 10 s one).
+std::size_t sound_bytes(const SourceTable& sources, const RenderOptions& options)
 {
     if (options.audio == "none" || !std::any_of(sources.begin(), sources.end(),
                                                 [](const auto& s) { return s.second.audio.has_value(); }))
         return 0;
-    std::int64_t frames = 0;
-    for (const auto& s : plan.segments) frames += s.frames.size();
-    double seconds = (Rational(frames) / tl.output.fps).to_double();
-    return std::size_t(seconds * tl.output.audio.sample_rate * tl.output.audio.channels * 4 * 2);
+    return 16 * mib;
 }
 
 }  // namespace
@@ -61,7 +58,7 @@ RenderSizing size_render(const Timeline& tl, const SourceTable& sources, const P
     std::size_t decoders = 0;
     for (const auto& seg : segments) decoders = std::max(decoders, segment_decoder_bytes(plan, seg));
     s.base_bytes = base_bytes;
-    s.sound_bytes = sound_bytes(tl, sources, plan, options);
+    s.sound_bytes = sound_bytes(sources, options);
     s.frames_in_flight = 2;
     s.worker_bytes =
         encoder_fixed + encoder_frames * frame + std::size_t(s.frames_in_flight + 1) * frame + decoders;

@@ -16,8 +16,8 @@ namespace reel {
 /// measured on Debian 12's FFmpeg 5.1 and x264 (figures in the comments of sizing.cpp):
 /// - the process itself: 48 MiB (code, libraries, the timeline, the plan, the sound
 ///   mix's decoders; a 64x64 colour render peaks at 40 MiB);
-/// - the sound: its mix chunks and encoded packets, bounded by twice the range's samples
-///   as float;
+/// - the sound: 16 MiB (a half-second mix chunk, decoders, the encoder: it is mixed and
+///   encoded into a file as it goes, so its length does not count);
 /// - each worker (a segment in flight): its encoder (8 MiB + 48 F: x264 veryfast with one
 ///   thread keeps its lookahead, B-frames and references with half-pel planes; 157 MiB at
 ///   1080p), its frames in flight (2 to 4, plus the canvas), and the decoders the most

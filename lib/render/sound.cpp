@@ -31,32 +31,37 @@ AudioMixOptions mix_options(const Timeline& tl, const RenderOptions& options, Fr
 
 namespace {
 
-/// Mixes and encodes a range half a second at a time: memory holds a chunk and the
-/// packets, never the whole range's samples.
-EncodedTrack mix_and_encode(const Timeline& tl, const SourceTable& sources, const AudioMixOptions& ao,
-                            AudioEncoder& encoder, AudioMixResult& figures)
+/// Mixes and encodes a range half a second at a time into an MP4 at `path`: memory holds
+/// a chunk, never the whole range's samples or packets.
+void mix_and_encode(const Timeline& tl, const SourceTable& sources, const RenderOptions& options,
+                    const AudioMixOptions& ao, AudioEncoder& encoder, const std::string& path,
+                    AudioMixResult& figures)
 {
-    EncodedTrack track;
-    track.params = encoder.parameters();
-    track.time_base = encoder.time_base();
+    MuxerOptions mo;
+    mo.container = "mp4";
+    mo.in_place = true;
+    Muxer muxer(path, mo);
+    int stream = muxer.add_stream(encoder.parameters(), encoder.time_base());
+    muxer.start();
     AudioMixer mixer(tl, sources, ao);
     std::vector<float> chunk;
     bool last = false;
     while (!last) {
+        if (options.stopped())
+            throw Error(ErrorCode::interrupted, "render", "the sound was interrupted; nothing was written");
         mixer.mix_next(ao.sample_rate / 2, chunk);
         last = mixer.position() >= mixer.frames();
-        for (auto& p : encoder.encode_more(chunk, last)) track.packets.push_back(std::move(p));
+        for (auto& p : encoder.encode_more(chunk, last)) muxer.write(stream, p);
     }
+    muxer.finish(true);
     figures = mixer.stats();
-    return track;
 }
 
 }  // namespace
 
-std::optional<EncodedTrack> make_sound(const Timeline& tl, const SourceTable& sources,
-                                       const RenderOptions& options, FrameRange range,
-                                       const std::string& container, SegmentCache& cache,
-                                       RenderResult& result)
+std::optional<RenderSound> make_sound(const Timeline& tl, const SourceTable& sources,
+                                      const RenderOptions& options, FrameRange range,
+                                      const std::string& container, SegmentCache& cache, RenderResult& result)
 {
     Stopwatch t;
     std::optional<AudioTrackSettings> wanted = audio_track_for(tl, sources, options);
@@ -65,30 +70,31 @@ std::optional<EncodedTrack> make_sound(const Timeline& tl, const SourceTable& so
     std::string key = sound_key({tl, sources, *wanted, encoder.name(), range, options.tolerate_audio_errors});
     result.audio = true;
     result.writer.audio_encoder = encoder.name();
-    std::optional<EncodedTrack> track;
+    RenderSound sound;
     // With --audio-errors silence the mix carries warnings the cache does not keep: mixed
     // every time, so they are seen every time.
     bool cacheable = !options.tolerate_audio_errors;
     if (cacheable && cache.find(key) == CacheLookup::found) {
-        track = read_audio_track(cache.file_for(key).string());
+        sound.reader = std::make_unique<TrackReader>(cache.file_for(key).string());
         result.audio_cached = true;
         result.audio_mix.sample_rate = wanted->sample_rate;
         result.audio_mix.channels = wanted->channels;
         result.audio_mix.frames = cache.frames_of(key);
     } else {
-        track =
-            mix_and_encode(tl, sources, mix_options(tl, options, range, *wanted), encoder, result.audio_mix);
+        PendingFile file = cache.pending(key);
+        mix_and_encode(tl, sources, options, mix_options(tl, options, range, *wanted), encoder,
+                       file.path().string(), result.audio_mix);
+        // Opened before it is published: the open file outlives a rename or an eviction.
+        sound.reader = std::make_unique<TrackReader>(file.path().string());
         // Published for the next render unless another process is writing the same sound.
         if (auto lock = cacheable ? cache.try_lock(key) : std::nullopt;
-            lock && cache.find(key, false) != CacheLookup::found) {
-            PendingFile file = cache.pending(key);
-            write_track(*track, file.path().string(), true);
+            lock && cache.find(key, false) != CacheLookup::found)
             cache.publish(key, file, result.audio_mix.frames);
-        }
+        else
+            sound.own.emplace(std::move(file));
     }
-    result.writer.audio_bytes = track->bytes();
     result.audio_seconds = t.seconds();
-    return track;
+    return sound;
 }
 
 }  // namespace reel
