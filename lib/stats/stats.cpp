@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "stats/stats.h"
 
+#include "util/strings.h"
+
 #include <sys/resource.h>
 
 #include <fstream>
@@ -56,7 +58,7 @@ nlohmann::json error_to_json(const Error& e)
                         {"hint", e.hint()},
                         {"item", e.item_id()},
                         {"file", e.location().file},
-                        {"pointer", e.location().pointer},
+                        {"pointer", abbreviate(e.location().pointer, 120)},
                         {"line", e.location().line},
                         {"column", e.location().column},
                         {"text", e.describe()}};

@@ -65,6 +65,15 @@ const char* to_string(Fit fit)
     return "contain";
 }
 
+std::string frame_rate_problem(const Rational& fps)
+{
+    if (fps < Rational(1) || fps > Rational(480)) return "outside 1..480 frames per second";
+    if (fps.num() > max_fps_term || fps.den() > max_fps_term)
+        return "a fraction with terms over " + std::to_string(max_fps_term) +
+               " (reel encodes rates such as 25, 30000/1001 or 2997/100)";
+    return {};
+}
+
 int Output::gop_frames() const
 {
     if (video.gop) return *video.gop;

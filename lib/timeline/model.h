@@ -139,6 +139,15 @@ struct AudioSettings {
     int channels = 2;
 };
 
+/// Output frame rates reel can encode: 1 to 480 frames per second, whose fraction in
+/// lowest terms has a numerator and denominator of at most 1,000,000 ("30000/1001" is
+/// fine; "30000000000000001/1000000000000000" is not: no encoder's or MP4's time base
+/// holds it).
+inline constexpr std::int64_t max_fps_term = 1000000;
+/// What is wrong with `fps` as an output rate ("outside 1..480 frames per second", ...),
+/// or empty.
+std::string frame_rate_problem(const Rational& fps);
+
 struct Output {
     int width = 0, height = 0;
     Rational fps;

@@ -635,9 +635,8 @@ private:
             }
         }
         o.fps = fps.value_or(Rational(24));
-        if (o.fps < Rational(1) || o.fps > Rational(480)) {
-            error(fps_ptr,
-                  "the timeline's rate " + o.fps.to_string() + " is outside 1..480 frames per second",
+        if (std::string problem = frame_rate_problem(o.fps); !problem.empty()) {
+            error(fps_ptr, "the timeline's rate " + o.fps.to_string() + " is " + problem,
                   "set the output rate in the timeline's metadata: \"reel\": {\"fps\": 25}");
             o.fps = Rational(24);
         }

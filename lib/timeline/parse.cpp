@@ -49,7 +49,7 @@ std::string number_to_string(double v)
 std::string secs(const Rational& r)
 {
     std::string text = detail::decimal6(r);
-    if ((r * Rational(1000000)).den() != 1) {
+    if (1000000 % r.den() != 0) {  // (r × 10^6 would overflow past 9.2e12 s)
         char buf[64];
         std::snprintf(buf, sizeof buf, "%.6f", r.to_double());
         text = std::string(buf) + " (" + r.to_string() + ")";
@@ -353,8 +353,10 @@ private:
         if (!fraction)
             for (const auto& [text, rate] : ntsc)
                 if (Rational::parse(text) == r) r = rate;
-        if (*r < Rational(1) || *r > Rational(480)) {
-            c.error(p, "\"fps\" is " + format_number(r->to_double()) + ", outside 1..480",
+        if (std::string problem = frame_rate_problem(*r); !problem.empty()) {
+            std::string shown =
+                r->den() == 1 ? r->to_string() : format_number(r->to_double()) + " (" + r->to_string() + ")";
+            c.error(p, "\"fps\" is " + shown + ", " + problem,
                     "frame rates are frames per second, e.g. 25, 30 or \"30000/1001\"");
             return Rational(0);
         }
@@ -891,6 +893,18 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
         return it.id.empty() ? std::string("this ") + to_string(it.type) + " item"
                              : std::string(to_string(it.type)) + " " + quote(it.id);
     };
+    // (out - in) / speed: an absurd speed can take it past exact 64-bit arithmetic, which
+    // is reported at the item like any other problem.
+    auto set_end = [&](Item& it) {
+        try {
+            it.end = it.start + (it.source_out - it.in) / it.speed;
+        } catch (const Error& e) {
+            if (e.component() != "time") throw;
+            error(it, "speed", what(it) + " is too long to compute at speed " + it.speed.to_string(),
+                  "0.5 is half speed; an item must end within 24 hours");
+            it.end = it.start;
+        }
+    };
 
     // Items of clips and images, which need only source facts.
     auto resolve_media_items = [&](Composition& comp) {
@@ -945,7 +959,7 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                               "omit \"out\" to play to the end of the source");
                     }
                     it.source_out = it.out ? min(*it.out, src_end) : src_end;
-                    it.end = it.start + (it.source_out - it.in) / it.speed;
+                    set_end(it);
                 }
             }
     };
@@ -987,7 +1001,7 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                                   ", which lasts " + secs(inner.duration) + " s",
                               "omit \"out\" to play the whole composition");
                     it.source_out = it.out ? min(*it.out, inner.duration) : inner.duration;
-                    it.end = it.start + (it.source_out - it.in) / it.speed;
+                    set_end(it);
                 }
                 last = max(last, it.end);
             }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "util/error.h"
 
+#include "util/strings.h"
+
 namespace reel {
 
 const char* error_code_name(ErrorCode code)
@@ -88,7 +90,7 @@ std::string Error::describe() const
         }
         out += ": ";
     }
-    if (!m_location.pointer.empty()) out += m_location.pointer + ": ";
+    if (!m_location.pointer.empty()) out += abbreviate(m_location.pointer, 120) + ": ";
     out += m_message;
     if (!m_hint.empty()) out += "; hint: " + m_hint;
     return out;

@@ -27,6 +27,10 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
     std::string best;
     std::size_t best_distance = 3;
     for (const auto& c : candidates) {
+        // The distance is at least the difference in length: skip what cannot be close
+        // (and a huge word costs nothing).
+        std::size_t gap = word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+        if (gap >= best_distance) continue;
         std::size_t d = edit_distance(word, c);
         if (d < best_distance && d * 2 < std::max<std::size_t>(word.size(), 2)) {
             best_distance = d;
@@ -41,6 +45,14 @@ std::string format_number(double value)
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.15g", value);
     return buf;
+}
+
+std::string abbreviate(std::string_view text, std::size_t max)
+{
+    if (text.size() <= max) return std::string(text);
+    std::size_t cut = max;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // not mid-character
+    return std::string(text.substr(0, cut)) + "... (" + std::to_string(text.size()) + " bytes)";
 }
 
 std::string json_pointer_escape(std::string_view key)

@@ -18,6 +18,11 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 /// A number as people write it: "20", "0.5", "1e+06" (up to 15 significant digits).
 std::string format_number(double value);
 
+/// `text` as messages may quote it: whole up to `max` bytes, else its first `max` bytes
+/// (cut at a UTF-8 character boundary) and "... (N bytes)". So an error about a 4 MB name
+/// stays a line long.
+std::string abbreviate(std::string_view text, std::size_t max = 48);
+
 /// Escapes a key for use in an RFC 6901 JSON pointer ("~" -> "~0", "/" -> "~1").
 std::string json_pointer_escape(std::string_view key);
 

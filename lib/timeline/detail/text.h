@@ -4,6 +4,7 @@
 #pragma once
 
 #include "time/rational.h"
+#include "util/strings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,10 +13,11 @@
 
 namespace reel::detail {
 
-/// "name" in double quotes, as messages show things a user wrote.
+/// "name" in double quotes, as messages show things a user wrote (abbreviated past 48
+/// bytes).
 inline std::string quote(const std::string& s)
 {
-    return "\"" + s + "\"";
+    return "\"" + abbreviate(s) + "\"";
 }
 
 /// A time in seconds to 6 decimals, trailing zeros (and a bare point) dropped: "5.005".

@@ -105,3 +105,17 @@ TEST_F(AtomicFile, FullDiskLeavesNothingBehind)
     EXPECT_THROW(write_file_atomic(gone / "x", "data", Overwrite::replace), Error);
     EXPECT_FALSE(fs::exists(gone));
 }
+
+TEST(Strings, HugeNamesAreAbbreviatedAndCheap)
+{
+    std::string huge(4'000'000, 'x');
+    // Lengths too far apart are never compared (was 4M x 8 allocations per candidate).
+    EXPECT_EQ(closest_match(huge, {"duration", "start"}), "");
+    std::string shown = abbreviate(huge);
+    EXPECT_LT(shown.size(), 80u);
+    EXPECT_NE(shown.find("(4000000 bytes)"), std::string::npos);
+    EXPECT_EQ(abbreviate("short"), "short");
+    // Never cut inside a UTF-8 character: 47 ASCII bytes, then a 2-byte "é".
+    std::string accented = std::string(47, 'a') + "\xc3\xa9" + std::string(10, 'b');
+    EXPECT_EQ(abbreviate(accented), std::string(47, 'a') + "... (59 bytes)");
+}
