@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "compose/compositor.h"
+
+#include "timeline/parse.h"
+#include "util/error.h"
 #include "util/stopwatch.h"
 
 #include <algorithm>
@@ -28,6 +31,25 @@ double fade_factor(const Item& it, const Rational& t)
 struct Box {
     double x, y, w, h;
 };
+
+/// Pixels from a position that may be absurd (a 100000x nested upscale): clamped far
+/// outside any canvas first, so the int cannot overflow.
+int px(double v)
+{
+    return int(std::lround(std::clamp(v, -1e9, 1e9)));
+}
+
+/// A source's error (a picture that cannot be decoded, a corrupt still) located at the
+/// item that shows it, as the sound's errors are; an error already located (inside a
+/// nested composition) passes unchanged.
+[[noreturn]] void rethrow_at(const Timeline& tl, const Item& it, const Error& e)
+{
+    if (!e.location().pointer.empty()) throw e;
+    Error located(e.code(), "compose",
+                  std::string(to_string(it.type)) + " \"" + it.label() + "\": " + e.message(), e.hint());
+    located.with_item(it.id).with_pointer(it.pointer);
+    throw locate(tl, located);
+}
 
 }  // namespace
 
@@ -70,7 +92,12 @@ std::shared_ptr<const Image> Compositor::render(std::int64_t frame)
                     tr.height.value_or(o.height) == o.height && std::fmod(tr.rotation, 360.0) == 0;
         }
         if (plain && m_pool.size(it.media) == std::pair<int, int>{o.width, o.height}) {
-            auto picture = m_pool.picture(it.media, it.source_time(t), m_tick);
+            std::shared_ptr<const Image> picture;
+            try {
+                picture = m_pool.picture(it.media, it.source_time(t), m_tick);
+            } catch (const Error& e) {
+                rethrow_at(m_timeline, it, e);
+            }
             if (!picture->has_alpha()) {
                 ++m_counters.direct_frames;
                 ++m_counters.layers_drawn;
@@ -81,19 +108,19 @@ std::shared_ptr<const Image> Compositor::render(std::int64_t frame)
     }
     auto canvas = std::make_shared<Image>(o.width, o.height, false);
     canvas->fill(to_yuva(o.background));
-    draw_tracks(*canvas, m_timeline.root, t);
+    draw_tracks(*canvas, m_timeline.root, t, View{});
     account();
     return canvas;
 }
 
-void Compositor::draw_tracks(Image& canvas, const Composition& comp, const Rational& t)
+void Compositor::draw_tracks(Image& canvas, const Composition& comp, const Rational& t, const View& view)
 {
     for (const auto& track : comp.tracks) {
         if (track.kind != TrackKind::video || !track.enabled) continue;
         auto [first, last] = items_at(track, t);
         if (first == last) continue;
         if (last - first == 1) {
-            if (first->enabled) draw_item(canvas, comp, *first, t, 1.0);
+            if (first->enabled) draw_item(canvas, comp, *first, t, 1.0, view);
             continue;
         }
         // A crossfade: the incoming item (later start, with transition_in) dissolves over
@@ -107,23 +134,29 @@ void Compositor::draw_tracks(Image& canvas, const Composition& comp, const Ratio
         Image a(canvas.width(), canvas.height(), true), b(canvas.width(), canvas.height(), true);
         a.fill(transparent);
         b.fill(transparent);
-        if (out.enabled) draw_item(a, comp, out, t, 1.0);
-        if (in.enabled) draw_item(b, comp, in, t, 1.0);
+        if (out.enabled) draw_item(a, comp, out, t, 1.0, view);
+        if (in.enabled) draw_item(b, comp, in, t, 1.0, view);
         mix(a, b, w);
         blend(canvas, a, 0, 0, 1.0);
     }
 }
 
-std::shared_ptr<const Image> Compositor::composition_at(const Composition& comp, const Rational& t)
+std::shared_ptr<const Image> Compositor::composition_at(const Composition& comp, const Rational& t, int w,
+                                                        int h, const View& view)
 {
     auto uses = m_comp_uses.find(comp.name);
     bool shared = uses != m_comp_uses.end() && uses->second > 1;
-    std::string key = shared ? "comp:" + comp.name + "@" + t.to_string() : std::string();
-    if (shared)
+    std::string key;
+    if (shared) {
+        char where[160];
+        std::snprintf(where, sizeof where, "%dx%d:%.9g,%.9g,%.9g,%.9g", w, h, view.sx, view.sy, view.ox,
+                      view.oy);
+        key = "comp:" + comp.name + "@" + t.to_string() + ":" + where;
         if (auto hit = m_cache.find(key)) return hit;
-    auto img = std::make_shared<Image>(comp.width, comp.height, true);
+    }
+    auto img = std::make_shared<Image>(w, h, true);
     img->fill(comp.background ? to_yuva(*comp.background) : transparent);
-    draw_tracks(*img, comp, t);
+    draw_tracks(*img, comp, t, view);
     ++m_counters.comps_rendered;
     std::shared_ptr<const Image> done = std::move(img);
     if (shared) m_cache.insert(key, done);
@@ -131,7 +164,17 @@ std::shared_ptr<const Image> Compositor::composition_at(const Composition& comp,
 }
 
 void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& it, const Rational& t,
-                           double weight)
+                           double weight, const View& view)
+{
+    try {
+        draw_layer(canvas, comp, it, t, weight, view);
+    } catch (const Error& e) {
+        rethrow_at(m_timeline, it, e);
+    }
+}
+
+void Compositor::draw_layer(Image& canvas, const Composition& comp, const Item& it, const Rational& t,
+                            double weight, const View& view)
 {
     double opacity = it.opacity * fade_factor(it, t) * weight;
     if (opacity <= 0) return;
@@ -139,26 +182,23 @@ void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& i
     const Transform tr = it.transform.value_or(Transform{});
     Box box{tr.x, tr.y, tr.width.value_or(comp.width), tr.height.value_or(comp.height)};
 
-    // The source picture's size first: clips are then fetched already cropped and scaled.
+    // The source picture's size first: clips are then fetched already cropped and scaled,
+    // compositions drawn and colours filled at the size they are seen.
     std::shared_ptr<const Image> src;
     int src_w = 0, src_h = 0;
     switch (it.type) {
         case ItemType::clip: std::tie(src_w, src_h) = m_pool.size(it.media); break;
         case ItemType::image: src = m_pool.picture(it.media, Rational(0), m_tick); break;
-        case ItemType::comp: src = composition_at(m_timeline.composition(it.comp), it.source_time(t)); break;
-        case ItemType::color: {
-            int w = std::max(1, int(std::lround(box.w))), h = std::max(1, int(std::lround(box.h)));
-            std::string key =
-                "color:" + it.color.to_string() + ":" + std::to_string(w) + "x" + std::to_string(h);
-            src = m_cache.find(key);
-            if (!src) {
-                auto solid = std::make_shared<Image>(w, h, it.color.a != 255);
-                solid->fill(to_yuva(it.color));
-                src = solid;
-                m_cache.insert(key, src);
-            }
+        case ItemType::comp: {
+            const Composition& inner = m_timeline.composition(it.comp);
+            src_w = inner.width;
+            src_h = inner.height;
             break;
         }
+        case ItemType::color:  // a solid of the box's size, in the composition's pixels
+            src_w = std::max(1, px(box.w));
+            src_h = std::max(1, px(box.h));
+            break;
     }
     if (src) {
         if (src->empty()) return;
@@ -170,12 +210,12 @@ void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& i
     // Crop, in source pixels.
     Rect from{0, 0, src_w, src_h};
     if (it.crop) {
-        int l = int(std::lround(it.crop->left)), tp = int(std::lround(it.crop->top));
-        int r = int(std::lround(it.crop->right)), b = int(std::lround(it.crop->bottom));
+        int l = px(it.crop->left), tp = px(it.crop->top), r = px(it.crop->right), b = px(it.crop->bottom);
         from = Rect{l, tp, src_w - l - r, src_h - tp - b}.intersect(from);
         if (from.empty()) return;
     }
-    // Fit the cropped picture into the box.
+    // Fit the cropped picture into the box (in the composition's units), then onto the
+    // image drawn into.
     double sw = from.w, sh = from.h;
     Box dest = box;
     Fit fit = it.type == ItemType::color ? Fit::stretch : tr.fit;
@@ -185,45 +225,46 @@ void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& i
     } else if (fit == Fit::none) {
         dest = {box.x + (box.w - sw) / 2, box.y + (box.h - sh) / 2, sw, sh};
     }
-    Rect d{int(std::lround(dest.x)), int(std::lround(dest.y)), std::max(1, int(std::lround(dest.w))),
-           std::max(1, int(std::lround(dest.h)))};
-    // What is visible: cover and none are cropped to the box; everything to the canvas
-    // (unless rotated, where the corners may swing in).
+    auto on_view = [&view](const Box& b) {
+        return Box{b.x * view.sx + view.ox, b.y * view.sy + view.oy, b.w * view.sx, b.h * view.sy};
+    };
+    box = on_view(box);
+    dest = on_view(dest);
+    Rect d{px(dest.x), px(dest.y), std::max(1, px(dest.w)), std::max(1, px(dest.h))};
+    // What is visible: cover and none are cropped to the box; everything to the canvas,
+    // or, rotated, to the part whose turn lands on the canvas.
     Rect visible = d;
     if (fit == Fit::cover || fit == Fit::none)
-        visible = visible.intersect({int(std::lround(box.x)), int(std::lround(box.y)),
-                                     int(std::lround(box.w)), int(std::lround(box.h))});
+        visible = visible.intersect({px(box.x), px(box.y), px(box.w), px(box.h)});
     bool rotated = std::fmod(tr.rotation, 360.0) != 0;
-    if (!rotated) visible = visible.intersect({0, 0, canvas.width(), canvas.height()});
+    double pivot_x = box.x + tr.anchor_x * box.w, pivot_y = box.y + tr.anchor_y * box.h;
+    double th = tr.rotation * M_PI / 180.0, c = std::cos(th), s = std::sin(th);
+    if (!rotated) {
+        visible = visible.intersect({0, 0, canvas.width(), canvas.height()});
+    } else {
+        // The canvas turned back about the pivot: what lies outside it is never seen.
+        double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
+        for (double qx : {0.0, double(canvas.width())})
+            for (double qy : {0.0, double(canvas.height())}) {
+                double lx = c * (qx - pivot_x) + s * (qy - pivot_y) + pivot_x;
+                double ly = -s * (qx - pivot_x) + c * (qy - pivot_y) + pivot_y;
+                x0 = std::min(x0, lx), y0 = std::min(y0, ly), x1 = std::max(x1, lx), y1 = std::max(y1, ly);
+            }
+        visible = visible.intersect({px(std::floor(x0)), px(std::floor(y0)),
+                                     px(std::ceil(x1 - std::floor(x0))), px(std::ceil(y1 - std::floor(y0)))});
+    }
     if (visible.empty()) return;
     // The part of the source that lands in `visible`.
     double kx = from.w / double(d.w), ky = from.h / double(d.h);
-    Rect src_part{
-        from.x + int(std::floor((visible.x - d.x) * kx)), from.y + int(std::floor((visible.y - d.y) * ky)),
-        std::max(1, int(std::lround(visible.w * kx))), std::max(1, int(std::lround(visible.h * ky)))};
+    Rect src_part{from.x + int(std::floor((visible.x - d.x) * kx)),
+                  from.y + int(std::floor((visible.y - d.y) * ky)), std::max(1, px(visible.w * kx)),
+                  std::max(1, px(visible.h * ky))};
     src_part = src_part.intersect({0, 0, src_w, src_h});
     if (src_part.empty()) return;
 
+    std::shared_ptr<const Image> picture = visible_picture(it, t, src, from, d, visible, src_part);
     bool adjust =
         it.adjust && (it.adjust->brightness != 0 || it.adjust->contrast != 1 || it.adjust->saturation != 1);
-    std::shared_ptr<const Image> picture;
-    if (it.type == ItemType::clip) {
-        // Decoded, cropped and scaled in one conversion.
-        picture = m_pool.picture(it.media, it.source_time(t), m_tick, src_part, visible.w, visible.h);
-    } else if (src_part == Rect{0, 0, src_w, src_h} && visible.w == src_w && visible.h == src_h) {
-        picture = src;
-    } else {
-        std::string key;
-        if (it.type == ItemType::image)  // stills keep their scaled copies
-            key = "still:" + it.media + ":" + std::to_string(src_part.x) + "," + std::to_string(src_part.y) +
-                  "," + std::to_string(src_part.w) + "," + std::to_string(src_part.h) + ":" +
-                  std::to_string(visible.w) + "x" + std::to_string(visible.h);
-        if (!key.empty()) picture = m_cache.find(key);
-        if (!picture) {
-            picture = std::make_shared<const Image>(scale(*src, src_part, visible.w, visible.h));
-            if (!key.empty()) m_cache.insert(key, picture);
-        }
-    }
     if (adjust) {
         auto adjusted = std::make_shared<Image>(picture->clone());
         adjust_color(*adjusted, it.adjust->brightness, it.adjust->contrast, it.adjust->saturation);
@@ -233,19 +274,19 @@ void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& i
         blend(canvas, *picture, visible.x, visible.y, opacity);
         return;
     }
-    // Rotation (clockwise, y down) about the anchor point of the box.
-    double px = box.x + tr.anchor_x * box.w, py = box.y + tr.anchor_y * box.h;
-    double th = tr.rotation * M_PI / 180.0, c = std::cos(th), s = std::sin(th);
+    // Rotation (clockwise, y down) about the pivot, the box's anchor point.
     // Forward: q = R (p - P) + P with p in canvas space, p = local + visible.xy.
     // Inverse for sampling: local = R^-1 (q - P) + P - visible.xy.
-    Affine inv{c, s, -c * px - s * py + px - visible.x, -s, c, s * px - c * py + py - visible.y};
+    Affine inv{c,  s, -c * pivot_x - s * pivot_y + pivot_x - visible.x,
+               -s, c, s * pivot_x - c * pivot_y + pivot_y - visible.y};
     double xs[4] = {double(visible.x), double(visible.x + visible.w), double(visible.x),
                     double(visible.x + visible.w)};
     double ys[4] = {double(visible.y), double(visible.y), double(visible.y + visible.h),
                     double(visible.y + visible.h)};
     double x0 = 1e18, y0 = 1e18, x1 = -1e18, y1 = -1e18;
     for (int i = 0; i < 4; ++i) {
-        double qx = c * (xs[i] - px) - s * (ys[i] - py) + px, qy = s * (xs[i] - px) + c * (ys[i] - py) + py;
+        double qx = c * (xs[i] - pivot_x) - s * (ys[i] - pivot_y) + pivot_x;
+        double qy = s * (xs[i] - pivot_x) + c * (ys[i] - pivot_y) + pivot_y;
         x0 = std::min(x0, qx);
         y0 = std::min(y0, qy);
         x1 = std::max(x1, qx);
@@ -254,6 +295,55 @@ void Compositor::draw_item(Image& canvas, const Composition& comp, const Item& i
     Rect bounds{int(std::floor(x0)), int(std::floor(y0)), int(std::ceil(x1)) - int(std::floor(x0)),
                 int(std::ceil(y1)) - int(std::floor(y0))};
     blend_affine(canvas, *picture, inv, bounds, opacity);
+}
+
+std::shared_ptr<const Image> Compositor::visible_picture(const Item& it, const Rational& t,
+                                                         const std::shared_ptr<const Image>& src,
+                                                         const Rect& from, const Rect& d, const Rect& visible,
+                                                         const Rect& src_part)
+{
+    switch (it.type) {
+        case ItemType::clip:  // decoded, cropped and scaled in one conversion
+            return m_pool.picture(it.media, it.source_time(t), m_tick, src_part, visible.w, visible.h);
+        case ItemType::comp: {
+            // Drawn straight into the visible part: composition x lands at
+            // d.x + (x - from.x) × d.w / from.w on the canvas.
+            View inner;
+            inner.sx = double(d.w) / from.w;
+            inner.sy = double(d.h) / from.h;
+            inner.ox = d.x - visible.x - from.x * inner.sx;
+            inner.oy = d.y - visible.y - from.y * inner.sy;
+            return composition_at(m_timeline.composition(it.comp), it.source_time(t), visible.w, visible.h,
+                                  inner);
+        }
+        case ItemType::color: {
+            std::string key = "color:" + it.color.to_string() + ":" + std::to_string(visible.w) + "x" +
+                              std::to_string(visible.h);
+            auto solid = m_cache.find(key);
+            if (!solid) {
+                auto made = std::make_shared<Image>(visible.w, visible.h, it.color.a != 255);
+                made->fill(to_yuva(it.color));
+                solid = made;
+                m_cache.insert(key, solid);
+            }
+            return solid;
+        }
+        case ItemType::image: break;
+    }
+    if (src_part == Rect{0, 0, src->width(), src->height()} && visible.w == src->width() &&
+        visible.h == src->height())
+        return src;
+    // Stills keep their scaled copies.
+    std::string key = "still:" + it.media + ":" + std::to_string(src_part.x) + "," +
+                      std::to_string(src_part.y) + "," + std::to_string(src_part.w) + "," +
+                      std::to_string(src_part.h) + ":" + std::to_string(visible.w) + "x" +
+                      std::to_string(visible.h);
+    auto picture = m_cache.find(key);
+    if (!picture) {
+        picture = std::make_shared<const Image>(scale(*src, src_part, visible.w, visible.h));
+        m_cache.insert(key, picture);
+    }
+    return picture;
 }
 
 }  // namespace reel

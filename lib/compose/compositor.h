@@ -39,11 +39,27 @@ public:
 
     const ComposeCounters& counters() const noexcept { return m_counters; }
 
+    /// Where a composition's coordinates land on the image drawn into: x × sx + ox. A
+    /// nested composition is drawn straight at the size and over the area where it is
+    /// seen, never at its own size first (a 16384x16384 composition shown at 320x240 costs
+    /// a 320x240 picture).
+    struct View {
+        double sx = 1, sy = 1, ox = 0, oy = 0;
+    };
+
 private:
-    void draw_tracks(Image& canvas, const Composition& comp, const Rational& t);
-    void draw_item(Image& canvas, const Composition& comp, const Item& item, const Rational& t,
-                   double weight);
-    std::shared_ptr<const Image> composition_at(const Composition& comp, const Rational& t);
+    void draw_tracks(Image& canvas, const Composition& comp, const Rational& t, const View& view);
+    void draw_item(Image& canvas, const Composition& comp, const Item& item, const Rational& t, double weight,
+                   const View& view);
+    void draw_layer(Image& canvas, const Composition& comp, const Item& item, const Rational& t,
+                    double weight, const View& view);
+    /// What an item shows over `visible` (canvas pixels), before its colour adjustment.
+    std::shared_ptr<const Image> visible_picture(const Item& it, const Rational& t,
+                                                 const std::shared_ptr<const Image>& src, const Rect& from,
+                                                 const Rect& d, const Rect& visible, const Rect& src_part);
+    /// The `w` x `h` picture of `comp` at time t seen through `view`.
+    std::shared_ptr<const Image> composition_at(const Composition& comp, const Rational& t, int w, int h,
+                                                const View& view);
 
     const Timeline& m_timeline;
     DecoderPool& m_pool;
