@@ -35,6 +35,21 @@ StreamParams parameters_of(const AVCodecContext* c, const std::string& context)
 
 }  // namespace
 
+std::vector<std::string> encoder_presets(const std::string& codec)
+{
+    std::string name = encoder_name(codec);
+    if (name == "libx264" || name == "libx265")
+        return {"ultrafast", "superfast", "veryfast", "faster",   "fast",
+                "medium",    "slow",      "slower",   "veryslow", "placebo"};
+    if (name == "libsvtav1") {
+        std::vector<std::string> numbers;
+        for (int i = 0; i <= 13; ++i) numbers.push_back(std::to_string(i));
+        return numbers;
+    }
+    if (name == "libvpx-vp9") return {"good", "best", "realtime"};
+    return {};
+}
+
 std::string encoder_name(const std::string& codec)
 {
     std::string list = candidates(codec);
@@ -92,12 +107,15 @@ VideoEncoder::VideoEncoder(const EncoderSettings& s, const std::string& context)
     AVDictionary* opts = nullptr;
     std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> opts_guard(
         &opts, [](AVDictionary** d) { av_dict_free(d); });
-    // Presets: x264/x265 take names; SVT-AV1 takes numbers 0..13 (the x264 names mean
-    // nothing to it and are left out); libaom and libvpx have none.
+    // Presets: x264/x265 take names; SVT-AV1 takes numbers 0..13 and libvpx its deadlines
+    // (the x264 names, output.video.preset's default, mean nothing to them and are left
+    // out); libaom has none. --preset is checked against encoder_presets() beforehand.
     bool numeric = !s.preset.empty() && s.preset.find_first_not_of("0123456789") == std::string::npos;
     if (!s.preset.empty() && (m_name == "libx264" || m_name == "libx265"))
         av_dict_set(&opts, "preset", s.preset.c_str(), 0);
     if (numeric && m_name == "libsvtav1") av_dict_set(&opts, "preset", s.preset.c_str(), 0);
+    if (m_name == "libvpx-vp9" && (s.preset == "good" || s.preset == "best" || s.preset == "realtime"))
+        av_dict_set(&opts, "deadline", s.preset.c_str(), 0);
     if (m_name == "libx265") av_dict_set(&opts, "x265-params", "log-level=error", 0);
     if (s.bitrate) {
         c->bit_rate = *s.bitrate;

@@ -40,6 +40,10 @@ struct AudioTrackSettings {
 /// build of FFmpeg has it, and the list of what is available (for messages).
 std::string encoder_name(const std::string& codec);
 bool encoder_available(const std::string& codec);
+/// The presets the encoder of `codec` takes (`--preset`, output.video.preset): the x264
+/// names for libx264 and libx265, 0..13 for SVT-AV1, the deadlines good, best and
+/// realtime for libvpx-vp9; none for libaom.
+std::vector<std::string> encoder_presets(const std::string& codec);
 /// The codec library's identity (e.g. "Lavc59.37.100"): part of every cache key, since
 /// another version may encode other bytes.
 std::string codec_library_version();

@@ -2,11 +2,13 @@
 #include "render/render.h"
 
 #include "encode/composite.h"
+#include "encode/encoder.h"
 #include "render/segments.h"
 #include "render/sound.h"
 #include "stats/stats.h"
 #include "util/error.h"
 #include "util/stopwatch.h"
+#include "util/strings.h"
 
 #include <algorithm>
 #include <atomic>
@@ -37,6 +39,17 @@ EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
         s.crf = v.crf;
         s.bitrate = v.bitrate;
     }
+    if (o.preset) {
+        std::vector<std::string> known = encoder_presets(s.codec);
+        if (std::find(known.begin(), known.end(), *o.preset) == known.end()) {
+            std::string list;
+            for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+            throw Error(ErrorCode::usage, "render",
+                        "--preset " + abbreviate(*o.preset) + " is not a preset of " + encoder_name(s.codec) +
+                            " (" + s.codec + ")",
+                        known.empty() ? "it has none: leave --preset out" : "its presets: " + list);
+        }
+    }
     s.gop = o.gop.value_or(tl.output.gop_frames());
     s.width = tl.output.width;
     s.height = tl.output.height;
@@ -62,14 +75,16 @@ namespace {
 /// The segments' files joined by stream copy into options.output, one file open at a
 /// time (each checked against the first), with the sound muxed in.
 void join_segments(const Timeline& tl, const SegmentCache& cache, const SegmentsResult& segs,
-                   std::optional<EncodedTrack>& sound, const RenderOptions& options, RenderResult& result)
+                   std::optional<RenderSound>& sound, const RenderOptions& options, RenderResult& result)
 {
     EncodedInput first(cache.file_for(segs.outcomes[0].key).string());
     Muxer muxer(options.output);
     int video = muxer.add_stream(first.video(), Rational(tl.output.fps.den(), tl.output.fps.num()));
+    int audio = -1;
     if (sound) {
-        int audio = muxer.add_stream(sound->params, sound->time_base);
-        muxer.queue(audio, std::move(sound->packets));
+        TrackReader& reader = *sound->reader;
+        audio = muxer.add_stream(reader.params(), reader.time_base());
+        muxer.feed(audio, [&reader](Packet& p) { return reader.next(p); });
     }
     muxer.start();
     Joiner joiner(muxer, video, -1, tl.output.fps, 0);
@@ -88,6 +103,7 @@ void join_segments(const Timeline& tl, const SegmentCache& cache, const Segments
     result.frames = joiner.frames();
     result.writer.frames = result.frames;
     result.writer.bytes = muxer.bytes();
+    if (audio >= 0) result.writer.audio_bytes = muxer.stream_bytes(audio);
 }
 
 }  // namespace
@@ -99,24 +115,31 @@ RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources
     RenderResult result;
     std::string container = container_for(options.output);
     check_container_codec(container, encoder_settings(tl, options).codec);
-    // The sound is mixed (or found in the cache) while the segments render; if it fails,
-    // the segments stop too, and what was published stays for the next run.
-    std::optional<EncodedTrack> sound;
+    // The sound is mixed (or found in the cache) while the segments render; if either
+    // fails, the other stops too, and the first failure is the one reported (a cancel:
+    // the picture's, which says what stays in the cache). What was published stays.
+    std::optional<RenderSound> sound;
     std::exception_ptr sound_failure, picture_failure;
-    std::atomic<bool> abort{false};
-    RenderOptions picture = options;
-    picture.abort = &abort;
+    std::atomic<bool> sound_abort{false}, picture_abort{false};
+    std::atomic<int> first_failure{0};  // 1 the sound, 2 the picture
+    RenderOptions heard = options, picture = options;
+    heard.abort = &sound_abort;
+    picture.abort = &picture_abort;
     auto phase = [&](RenderPhase p, std::int64_t done) {
         if (options.progress) options.progress(RenderProgress{done, plan.range.size(), started.seconds(), p});
     };
     std::thread sound_thread([&] {
         try {
             phase(RenderPhase::sound, 0);
-            sound = make_sound(tl, sources, options, plan.range, container, cache, result);
+            // (emplaced: a file of its own can move, not be reassigned)
+            if (auto made = make_sound(tl, sources, heard, plan.range, container, cache, result))
+                sound.emplace(std::move(*made));
             phase(RenderPhase::sound, plan.range.size());
         } catch (...) {
             sound_failure = std::current_exception();
-            abort = true;
+            int none = 0;
+            first_failure.compare_exchange_strong(none, 1);
+            picture_abort = true;
         }
     });
     SegmentsResult segs;
@@ -124,10 +147,15 @@ RenderResult render_with_segments(const Timeline& tl, const SourceTable& sources
         segs = render_segments(tl, sources, plan, plan.segments, cache, picture);
     } catch (...) {
         picture_failure = std::current_exception();
+        int none = 0;
+        first_failure.compare_exchange_strong(none, 2);
+        sound_abort = true;
     }
     sound_thread.join();
+    bool cancelled = options.cancel && options.cancel->load();
+    if (picture_failure && (first_failure == 2 || cancelled || !sound_failure))
+        std::rethrow_exception(picture_failure);
     if (sound_failure) std::rethrow_exception(sound_failure);
-    if (picture_failure) std::rethrow_exception(picture_failure);
     add_segment_figures(result, segs);
     Stopwatch t;
     phase(RenderPhase::composite, 0);

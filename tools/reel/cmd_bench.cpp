@@ -45,7 +45,7 @@ void add_bench_flags(CLI::App& cmd, BenchCommand& opts)
         ->option_text("BASELINE");
     cmd.add_option("--max-regression", opts.max_regression,
                    "Largest slowdown --compare accepts, as a fraction (default 0.10: 10% slower)")
-        ->check(CLI::Range(0.0, 100.0))
+        ->check(finite_range(0.0, 100.0))
         ->option_text("F");
     cmd.add_option("--cache-dir", opts.cache_dir,
                    "Where generated media are kept, under bench-media/ (default: $XDG_CACHE_HOME/reel)")

@@ -169,7 +169,7 @@ void register_plan(CLI::App& app)
         ->option_text("json|text");
     cmd->add_option("--segment-seconds", opts.segment_seconds,
                     "Longest segment, in seconds (default 5); segments are also cut where the layers change")
-        ->check(CLI::Range(0.1, 3600.0))
+        ->check(finite_range(0.1, 3600.0))
         ->option_text("S");
     cmd->add_option("--dump", opts.dump,
                     "Also write the timeline as reel JSON to FILE (an .otio converted); -y replaces FILE")

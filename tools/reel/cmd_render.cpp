@@ -81,6 +81,7 @@ void register_render(CLI::App& app)
         RenderResult r = render_with_segments(tl, project.sources, plan, *cache, ro);
         if (!private_dir) cache->evict();
         double wall = r.wall_seconds + prepare_seconds;
+        print_warnings("render", r, opts.common);  // before the summary, which stays the last line
         if (!opts.common.quiet) {
             std::cerr << "reel render: " << r.frames << " frames in " << wall << " s ("
                       << (wall > 0 ? r.frames / wall : 0) << " fps)";
@@ -88,7 +89,6 @@ void register_render(CLI::App& app)
                       << r.segments_reused + r.segments_waited << " reused";
             std::cerr << " -> " << opts.common.output << "\n";
         }
-        print_warnings("render", r, opts.common);
         return render_stats("render", r, prepare_seconds, opts.common.output,
                             private_dir ? nullptr : cache.get());
     });

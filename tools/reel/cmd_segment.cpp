@@ -130,11 +130,11 @@ void register_segment(CLI::App& app)
             r = render_into_cache(tl, project.sources, plan, select(plan, opts), *cache, ro);
         }
         cache->evict();
+        print_warnings("segment", r, opts.common);  // before the summary, which stays the last line
         if (!opts.common.quiet)
             std::cerr << "reel segment: " << r.segments_total << " segments (" << r.segments_rendered
                       << " rendered, " << r.segments_reused + r.segments_waited << " reused), " << r.frames
                       << " frames\n";
-        print_warnings("segment", r, opts.common);
         return render_stats("segment", r, prepare_seconds, opts.stream ? opts.common.output : "",
                             cache.get());
     });

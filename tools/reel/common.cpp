@@ -6,11 +6,32 @@
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/stopwatch.h"
+#include "util/strings.h"
 
+#include <cmath>
 #include <iostream>
 #include <mutex>
 
 namespace reel::cli {
+
+CLI::Validator finite_range(double lo, double hi)
+{
+    std::string range = "[" + format_number(lo) + " - " + format_number(hi) + "]";
+    return CLI::Validator(
+        [lo, hi, range](std::string& text) -> std::string {
+            double v = 0;
+            std::size_t used = 0;
+            try {
+                v = std::stod(text, &used);
+            } catch (const std::exception&) {
+                return "Value " + text + " is not a number";
+            }
+            if (used != text.size() || !std::isfinite(v) || v < lo || v > hi)
+                return "Value " + text + " not in range " + range;
+            return {};
+        },
+        "FLOAT in " + range);
+}
 
 std::atomic<bool>& cancel_flag()
 {

@@ -13,6 +13,10 @@
 
 namespace reel::cli {
 
+/// CLI::Range for a real number that also refuses nan and inf ("--crf nan"), which
+/// CLI::Range lets through (every comparison with nan is false).
+CLI::Validator finite_range(double lo, double hi);
+
 /// Flags shared by subcommands (filled by CLI11, read by the commands).
 struct CommonOptions {
     std::string output;      ///< -o; "-" is stdout

@@ -29,7 +29,7 @@ void add_render_flags(CLI::App& cmd, RenderFlags& f, bool audio_codec)
     cmd.add_option("--preset", f.preset, "Encoder preset, overriding output.video.preset")
         ->option_text("NAME");
     cmd.add_option("--crf", f.crf, "Constant quality, overriding output.video.crf")
-        ->check(CLI::Range(0.0, 63.0))
+        ->check(finite_range(0.0, 63.0))
         ->option_text("N");
     cmd.add_option("--bitrate", f.bitrate, "Target bits per second instead of a CRF")
         ->check(CLI::Range(std::int64_t(10000), std::int64_t(2000000000)))
@@ -54,7 +54,7 @@ void add_render_flags(CLI::App& cmd, RenderFlags& f, bool audio_codec)
     cmd.add_option("--segment-seconds", f.segment_seconds,
                    "Longest segment, in seconds (default 5, as reel plan); segments are also cut where the "
                    "layers change")
-        ->check(CLI::Range(0.1, 3600.0))
+        ->check(finite_range(0.1, 3600.0))
         ->option_text("S");
     cmd.add_option("--progress", f.progress,
                    "Progress on stderr: auto (a bar on a terminal), bar, json, none")
@@ -179,7 +179,6 @@ std::string progress_mode(const RenderFlags& f, CommonOptions& common)
 
 RenderOptions render_options(const RenderFlags& f, CommonOptions& common, const Timeline& tl)
 {
-    (void)tl;
     RenderOptions ro;
     ro.output = common.output;
     ro.overwrite = common.overwrite;
@@ -188,6 +187,7 @@ RenderOptions render_options(const RenderFlags& f, CommonOptions& common, const 
     if (f.crf >= 0) ro.crf = f.crf;
     if (f.bitrate > 0) ro.bitrate = f.bitrate;
     if (f.gop > 0) ro.gop = f.gop;
+    encoder_settings(tl, ro);  // refuses a --preset the encoder does not have, before any work
     ro.threads = f.threads;
     if (!f.memory_budget.empty())
         ro.memory_budget = parse_size(f.memory_budget, "--memory-budget", 64ull << 20);
