@@ -3,7 +3,8 @@
 # Installs what reel needs on Debian 12 and builds it into ./build (or $REEL_BUILD_DIR).
 # Needs: Debian 12 with apt-get, and root or sudo when packages are missing.
 # Idempotent and quiet: installs only missing packages; rebuilds only what changed.
-# Environment: REEL_CMAKE_ARGS (extra cmake arguments), REEL_BUILD_DIR (default: build).
+# Environment: REEL_CMAKE_ARGS (extra cmake arguments), REEL_BUILD_DIR (default: build),
+# REEL_BUILD_TARGETS (build only these targets).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -12,7 +13,7 @@ build_dir=${REEL_BUILD_DIR:-build}
 packages="build-essential cmake pkg-config
 libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
 libcli11-dev nlohmann-json3-dev libvpl-dev libtbb-dev libgtest-dev libbenchmark-dev libhwy-dev
-ffmpeg python3 python3-jsonschema groff-base clang-format"
+ffmpeg python3 python3-jsonschema groff-base clang-format clang libclang-rt-14-dev"
 
 missing=""
 for p in $packages; do
@@ -37,7 +38,8 @@ if ! cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo ${REEL_CMAKE_A
     echo "setup: cmake configure failed (log: $log)" >&2
     exit 1
 fi
-if ! cmake --build "$build_dir" -j"$(nproc)" >"$log" 2>&1; then
+# shellcheck disable=SC2086
+if ! cmake --build "$build_dir" -j"$(nproc)" ${REEL_BUILD_TARGETS:+--target $REEL_BUILD_TARGETS} >"$log" 2>&1; then
     grep -E "error|Error" "$log" | head -40 >&2
     echo "setup: build failed (full log: $log)" >&2
     exit 1

@@ -52,12 +52,14 @@ void check_fields(const JsonDocument& doc, const json& obj, const std::string& p
                   std::initializer_list<const char*> known)
 {
     if (!obj.is_object()) throw at(doc, pointer, "must be an object");
-    for (const auto& [key, value] : obj.items())
+    for (const auto& field : obj.items()) {
+        const std::string& key = field.key();  // (clang 14 cannot capture a structured binding)
         if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
             std::string names;
             for (const char* k : known) names += (names.empty() ? "" : ", ") + std::string(k);
             throw at(doc, child(pointer, key), "unknown field \"" + key + "\"", "known: " + names);
         }
+    }
 }
 
 std::string text_of(const JsonDocument& doc, const json& obj, const std::string& pointer,

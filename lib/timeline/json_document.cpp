@@ -124,13 +124,13 @@ public:
         // Point at the start of the offending token, not past it: `position` counts the
         // characters read, so the token ends at position - 1.
         const std::string& text = m_doc.m_text;
-        std::size_t at = position == 0 ? 0 : std::min(position, text.size()) - 1;
+        std::size_t at = position == 0 || text.empty() ? 0 : std::min(position, text.size()) - 1;
         if (at < text.size() && text[at] == '"' && at > 0) {
             std::size_t i = at;
             while (i > 0 && !(text[i - 1] == '"' && (i < 2 || text[i - 2] != '\\'))) --i;
             at = i > 0 ? i - 1 : 0;
         } else {
-            while (at > 0 &&
+            while (at > 0 && at < text.size() &&
                    (std::isalnum(static_cast<unsigned char>(text[at - 1])) || text[at - 1] == '.' ||
                     text[at - 1] == '-' || text[at - 1] == '+') &&
                    (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '.'))

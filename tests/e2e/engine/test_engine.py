@@ -39,7 +39,7 @@ def project(seconds=8):
 def sanitized():
     """Whether the reel under test is an AddressSanitizer build (its RSS means nothing)."""
     ldd = subprocess.run(["ldd", os.environ["REEL"]], capture_output=True, text=True).stdout
-    return "libasan" in ldd
+    return "libasan" in ldd or "libtsan" in ldd
 
 
 def framemd5(path):
