@@ -135,8 +135,10 @@ void register_segment(CLI::App& app)
                       << " rendered, " << r.segments_reused + r.segments_waited << " reused), " << r.frames
                       << " frames\n";
         print_warnings("segment", r, opts.common);
-        return render_stats("segment", r, prepare_seconds, opts.stream ? opts.common.output : "",
-                            cache.get());
+        nlohmann::json stats =
+            render_stats("segment", r, prepare_seconds, opts.stream ? opts.common.output : "", cache.get());
+        stats["sources"] = sources_stats(opts.flags);
+        return stats;
     });
 }
 
