@@ -48,9 +48,9 @@ void write_png(const Image& picture, const std::filesystem::path& file)
     ff::check(avcodec_send_frame(ctx.get(), nullptr), "finish a PNG", where, ErrorCode::encode);
     ff::PacketPtr packet = ff::make_packet();
     ff::check(avcodec_receive_packet(ctx.get(), packet.get()), "encode a PNG", where, ErrorCode::encode);
-    write_file_atomic(file,
-                      std::string_view(reinterpret_cast<const char*>(packet->data), std::size_t(packet->size)),
-                      Overwrite::replace);
+    write_file_atomic(
+        file, std::string_view(reinterpret_cast<const char*>(packet->data), std::size_t(packet->size)),
+        Overwrite::replace);
 }
 
 }  // namespace reel

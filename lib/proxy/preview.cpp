@@ -9,7 +9,10 @@
 namespace reel {
 namespace {
 
-int scaled(int v, double s) { return std::max(1, int(std::lround(v * s))); }
+int scaled(int v, double s)
+{
+    return std::max(1, int(std::lround(v * s)));
+}
 
 void scale_composition(Composition& c, double sx, double sy)
 {
@@ -38,11 +41,57 @@ MediaInfo stand_in(const MediaInfo& source, const std::string& file, double sx, 
 {
     MediaInfo info = probe_media(file);
     if (!info.video)
-        throw Error(ErrorCode::media, "proxy", "proxy \"" + file + "\" of \"" + source.path + "\" has no picture",
+        throw Error(ErrorCode::media, "proxy",
+                    "proxy \"" + file + "\" of \"" + source.path + "\" has no picture",
                     "make it again with 'reel proxy --force'")
             .with_file(file);
     info.logical_size = {scaled(source.video->display_width, sx), scaled(source.video->display_height, sy)};
     return info;
+}
+
+/// Adds source `id` of the project to the preview: decoded from its OTIO proxy
+/// reference, its proxy (made now when missing and allowed), or itself when it needs none.
+void add_source(Preview& p, const Project& project, const std::string& id, ProxyStore& store,
+                const PreviewOptions& o, double sx, double sy)
+{
+    const MediaInfo& source = project.sources.at(id);
+    PreviewSource d{id, source.path, source.path, "source"};
+    auto ref = project.proxy_references.find(id);
+    if (source.video && ref != project.proxy_references.end()) {
+        d.from = "reference";
+        d.decoded = ref->second.string();
+    } else if (source.video) {
+        int shown = scaled(source.video->display_height, sy);
+        ProxyEntry e = o.best_height ? store.best_for(source, shown, o.settings)
+                                     : store.lookup(source, o.settings, false);
+        if (e.state == ProxyState::current) {
+            d.from = "proxy";
+            d.decoded = e.file.string();
+        } else if (e.state != ProxyState::not_needed) {
+            if (!o.make_missing)
+                throw Error(ErrorCode::media, "proxy",
+                            "source \"" + id + "\" has no current proxy at height " +
+                                std::to_string(o.settings.height) + " (" + to_string(e.state) + ")",
+                            "make it with '" + o.make_command + "', or pass --make-proxies")
+                    .with_file(source.path);
+            if (o.making) o.making(id, source.path);
+            ProxyMakeOptions make = o.make;
+            make.settings = o.settings;
+            p.made.push_back(make_proxy(store, source, make));
+            d.from = "proxy_made";
+            d.decoded = p.made.back().file.string();
+        }
+    }
+    if (d.from == "source") {
+        MediaInfo info = source;
+        if (info.video)
+            info.logical_size = {scaled(info.video->display_width, sx),
+                                 scaled(info.video->display_height, sy)};
+        p.sources.emplace(id, std::move(info));
+    } else {
+        p.sources.emplace(id, stand_in(source, d.decoded, sx, sy));
+    }
+    p.decoded.push_back(std::move(d));
 }
 
 }  // namespace
@@ -87,41 +136,7 @@ Preview prepare_preview(const Project& project, ProxyStore& store, const Preview
     p.timeline.output.height = h;
     p.timeline.root.width = w;
     p.timeline.root.height = h;
-    for (const auto& [id, source] : project.sources) {
-        PreviewSource d{id, source.path, source.path, "source"};
-        auto ref = project.proxy_references.find(id);
-        if (source.video && ref != project.proxy_references.end()) {
-            p.sources.emplace(id, stand_in(source, ref->second.string(), sx, sy));
-            d.decoded = ref->second.string();
-            d.from = "reference";
-        } else if (!needs_proxy(source, o.settings)) {
-            MediaInfo info = source;
-            if (info.video)
-                info.logical_size = {scaled(info.video->display_width, sx), scaled(info.video->display_height, sy)};
-            p.sources.emplace(id, std::move(info));
-        } else {
-            ProxyEntry e = store.lookup(source, o.settings, false);
-            if (e.state != ProxyState::current) {
-                if (!o.make_missing)
-                    throw Error(ErrorCode::media, "proxy",
-                                "source \"" + id + "\" has no current proxy at height " +
-                                    std::to_string(o.settings.height) + " (" + to_string(e.state) + ")",
-                                "make it with '" + o.make_command + "', or pass --make-proxies")
-                        .with_file(source.path);
-                if (o.making) o.making(id, source.path);
-                ProxyMakeOptions make = o.make;
-                make.settings = o.settings;
-                p.made.push_back(make_proxy(store, source, make));
-                e.file = p.made.back().file;
-                d.from = "proxy_made";
-            } else {
-                d.from = "proxy";
-            }
-            p.sources.emplace(id, stand_in(source, e.file.string(), sx, sy));
-            d.decoded = e.file.string();
-        }
-        p.decoded.push_back(std::move(d));
-    }
+    for (const auto& [id, source] : project.sources) add_source(p, project, id, store, o, sx, sy);
     return p;
 }
 

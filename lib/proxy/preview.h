@@ -23,8 +23,12 @@
 namespace reel {
 
 struct PreviewOptions {
-    ProxySettings settings;  ///< the proxies to decode: any current one at settings.height
-    double scale = 0.5;      ///< of the output size, when width and height are 0
+    /// The proxies to decode: any current one at settings.height, or with `best_height`
+    /// the one that fits the preview best (ProxyStore::best_for); settings.height is then
+    /// the height of the proxies made now and named in messages.
+    ProxySettings settings;
+    bool best_height = false;
+    double scale = 0.5;         ///< of the output size, when width and height are 0
     int width = 0, height = 0;  ///< an explicit output size instead
     /// A source without a current proxy: make it now (true), or refuse (false: Error(media)
     /// naming the source and `make_command`, the command that makes it).

@@ -25,12 +25,10 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-json settings_json(const ProxySettings& s)
+int even(double v)
 {
-    return {{"height", s.height}, {"gop", s.gop}, {"crf", s.crf}, {"preset", s.preset}};
+    return std::max(2, int(std::lround(v / 2)) * 2);
 }
-
-int even(double v) { return std::max(2, int(std::lround(v / 2)) * 2); }
 
 /// The one-clip timeline whose render is the proxy of a video source: upright at the
 /// proxy size (stretched: the size keeps the aspect ratio up to even rounding), the
@@ -66,7 +64,8 @@ std::vector<Segment> gop_segments(const Plan& plan, std::int64_t length)
         Segment seg = whole;
         seg.index = int(pieces.size());
         seg.frames = {begin, std::min(plan.frames, begin + length)};
-        seg.hash = sha256_hex(whole.hash + ":" + std::to_string(begin) + "-" + std::to_string(seg.frames.end));
+        seg.hash =
+            sha256_hex(whole.hash + ":" + std::to_string(begin) + "-" + std::to_string(seg.frames.end));
         pieces.push_back(std::move(seg));
     }
     return pieces;
@@ -80,7 +79,8 @@ ProxyMade make_video_proxy(const MediaInfo& source, const ProxyMakeOptions& o, c
                     "a proxy keeps the source's rate; convert the source to a constant rate first")
             .with_file(source.path);
     fs::path project = fs::path(source.path).parent_path() / "proxy.json";
-    Timeline tl = parse_timeline(JsonDocument::parse(proxy_timeline(source, s).dump(), project.string()), project);
+    Timeline tl =
+        parse_timeline(JsonDocument::parse(proxy_timeline(source, s).dump(), project.string()), project);
     SourceTable sources = {{"source", source}};
     resolve_timeline(tl, source_facts(sources));
     PlanOptions po;
@@ -125,6 +125,11 @@ ProxyMade make_still_proxy(const MediaInfo& source, const ProxySettings& s, cons
 
 }  // namespace
 
+json settings_json(const ProxySettings& s)
+{
+    return {{"height", s.height}, {"gop", s.gop}, {"crf", s.crf}, {"preset", s.preset}};
+}
+
 const char* to_string(ProxyState state)
 {
     switch (state) {
@@ -152,9 +157,15 @@ bool needs_proxy(const MediaInfo& source, const ProxySettings& s)
     return true;
 }
 
-ProxyStore::ProxyStore(fs::path dir) : m_dir(std::move(dir)) { refresh(); }
+ProxyStore::ProxyStore(fs::path dir) : m_dir(std::move(dir))
+{
+    refresh();
+}
 
-fs::path ProxyStore::dir_in_cache(const fs::path& cache_dir) { return cache_dir / "proxies"; }
+fs::path ProxyStore::dir_in_cache(const fs::path& cache_dir)
+{
+    return cache_dir / "proxies";
+}
 
 void ProxyStore::refresh()
 {
@@ -217,6 +228,20 @@ ProxyEntry ProxyStore::lookup(const MediaInfo& source, const ProxySettings& s, b
     return e;
 }
 
+ProxyEntry ProxyStore::best_for(const MediaInfo& source, int height, const ProxySettings& s) const
+{
+    std::string path = fs::absolute(source.path).lexically_normal().string();
+    const Record* best = nullptr;
+    for (const auto& r : m_records) {
+        if (r.source != path || r.fingerprint != source.fingerprint) continue;
+        int h = r.settings.height, b = best ? best->settings.height : 0;
+        bool fits = h >= height, best_fits = b >= height;
+        if (!best || (fits && (!best_fits || h < b)) || (!fits && !best_fits && h > b)) best = &r;
+    }
+    if (!best) return lookup(source, s, false);
+    return {ProxyState::current, best->key, m_dir / (best->key + best->extension)};
+}
+
 int ProxyStore::remove_stale(const MediaInfo& source, const ProxySettings& s)
 {
     std::string path = fs::absolute(source.path).lexically_normal().string();
@@ -224,7 +249,8 @@ int ProxyStore::remove_stale(const MediaInfo& source, const ProxySettings& s)
     std::error_code ec;
     for (const auto& r : m_records)
         if (r.source == path && r.settings.height == s.height && r.fingerprint != source.fingerprint) {
-            fs::remove(m_dir / (r.key + ".json"), ec);  // the sidecar first: no record of a half-removed proxy
+            fs::remove(m_dir / (r.key + ".json"),
+                       ec);  // the sidecar first: no record of a half-removed proxy
             fs::remove(m_dir / (r.key + r.extension), ec);
             ++removed;
         }
@@ -246,8 +272,8 @@ ProxyMade make_proxy(ProxyStore& store, const MediaInfo& source, const ProxyMake
     std::string key = ProxyStore::key(source, o.settings);
     std::string extension = source.still_image ? ".png" : ".mp4";
     fs::path file = store.dir() / (key + extension);
-    ProxyMade made = source.still_image ? make_still_proxy(source, o.settings, file)
-                                        : make_video_proxy(source, o, file);
+    ProxyMade made =
+        source.still_image ? make_still_proxy(source, o.settings, file) : make_video_proxy(source, o, file);
     made.file = file;
     made.key = key;
     made.bytes = std::int64_t(fs::file_size(file, ec));

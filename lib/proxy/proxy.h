@@ -24,6 +24,8 @@
 #include "plan/plan.h"
 #include "render/render.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 #include <map>
 #include <string>
@@ -39,6 +41,9 @@ struct ProxySettings {
     double crf = 23;
     std::string preset = "veryfast";
 };
+
+/// The settings as JSON ({height, gop, crf, preset}): in keys, sidecars and stats.
+nlohmann::json settings_json(const ProxySettings& settings);
 
 /// Where a source stands with respect to its proxy.
 enum class ProxyState {
@@ -78,6 +83,10 @@ public:
     /// else any proxy of the source's current content at `settings.height` (what a
     /// render with --proxy decodes), the exact one first.
     ProxyEntry lookup(const MediaInfo& source, const ProxySettings& settings, bool exact) const;
+    /// For a render that shows the source `height` pixels high and names no proxy height:
+    /// the current proxy of the source that fits best, whatever its height: the lowest at
+    /// least `height` high, else the highest. Without one, lookup(source, settings, false).
+    ProxyEntry best_for(const MediaInfo& source, int height, const ProxySettings& settings) const;
     /// Removes the proxies of older versions of `source` at `settings.height`; returns
     /// how many were removed.
     int remove_stale(const MediaInfo& source, const ProxySettings& settings);

@@ -33,10 +33,61 @@ SourceTable sources_of(ProxyCommand& opts)
         return open_render_project(opts.flags, opts.common, "proxy").sources;
     }
     if (!opts.flags.media_root.empty())
-        throw Error(ErrorCode::usage, "cli", "--media-root applies to an OpenTimelineIO project, not to files");
+        throw Error(ErrorCode::usage, "cli",
+                    "--media-root applies to an OpenTimelineIO project, not to files");
     SourceTable sources;
     for (const auto& file : opts.inputs) sources.emplace(file, probe_media(file));
     return sources;
+}
+
+/// Makes the proxies that are not current (all with --force); the stats document.
+nlohmann::json run_proxy(ProxyCommand& opts)
+{
+    progress_mode(opts.flags, opts.common);
+    SourceTable sources = sources_of(opts);
+    ProxyStore store(proxy_dir(opts.flags));
+    ProxyMakeOptions make{opts.settings, render_options(opts.flags, opts.common, Timeline{})};
+    nlohmann::json list = nlohmann::json::array();
+    int made = 0, reused = 0, not_needed = 0;
+    std::int64_t frames = 0;
+    for (const auto& [id, source] : sources) {
+        ProxyEntry e = store.lookup(source, opts.settings, true);
+        nlohmann::json j = {{"media", id}, {"source", source.path}, {"state", to_string(e.state)}};
+        if (e.state == ProxyState::not_needed) {
+            ++not_needed;
+            j["action"] = "none";
+        } else if (e.state == ProxyState::current && !opts.force) {
+            ++reused;
+            j.update({{"action", "reused"}, {"file", e.file.string()}});
+        } else {
+            if (!opts.common.quiet)
+                std::cerr << "reel proxy: making the proxy of \"" << id << "\" (" << source.path << ")\n";
+            ProxyMade m = make_proxy(store, source, make);
+            ++made;
+            frames += m.frames;
+            j.update({{"action", "made"},
+                      {"file", m.file.string()},
+                      {"width", m.width},
+                      {"height", m.height},
+                      {"frames", m.frames},
+                      {"audio", m.audio},
+                      {"bytes", m.bytes},
+                      {"seconds", m.seconds}});
+        }
+        list.push_back(std::move(j));
+    }
+    if (!opts.common.quiet)
+        std::cerr << "reel proxy: " << made << " made, " << reused << " reused, " << not_needed
+                  << " not needed -> " << store.dir().string() << "\n";
+    nlohmann::json stats = stats_document("proxy");
+    stats.update({{"proxy_dir", store.dir().string()},
+                  {"settings", settings_json(opts.settings)},
+                  {"frames", frames},
+                  {"made", made},
+                  {"reused", reused},
+                  {"not_needed", not_needed},
+                  {"proxies", std::move(list)}});
+    return stats;
 }
 
 }  // namespace
@@ -70,62 +121,16 @@ void register_proxy(CLI::App& app)
     cmd->add_option("--memory-budget", opts.flags.memory_budget,
                     "Memory for the renders that make the proxies, e.g. 512M")
         ->option_text("SIZE");
-    cmd->add_option("--cache-dir", opts.flags.cache_dir,
-                    "Cache folder; proxies go in its proxies/ (default: $XDG_CACHE_HOME/reel, else ~/.cache/reel)")
+    cmd->add_option(
+           "--cache-dir", opts.flags.cache_dir,
+           "Cache folder; proxies go in its proxies/ (default: $XDG_CACHE_HOME/reel, else ~/.cache/reel)")
         ->option_text("DIR");
     cmd->add_option("--progress", opts.flags.progress, "Progress on stderr: auto, bar, json, none")
         ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
         ->option_text("MODE");
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
-    set_runner(*cmd, "proxy", opts.common, [&]() -> nlohmann::json {
-        progress_mode(opts.flags, opts.common);
-        SourceTable sources = sources_of(opts);
-        ProxyStore store(proxy_dir(opts.flags));
-        ProxyMakeOptions make{opts.settings, render_options(opts.flags, opts.common, Timeline{})};
-        nlohmann::json list = nlohmann::json::array();
-        int made = 0, reused = 0, not_needed = 0;
-        for (const auto& [id, source] : sources) {
-            ProxyEntry e = store.lookup(source, opts.settings, true);
-            nlohmann::json j = {{"media", id}, {"source", source.path}, {"state", to_string(e.state)}};
-            if (e.state == ProxyState::not_needed) {
-                ++not_needed;
-                j["action"] = "none";
-            } else if (e.state == ProxyState::current && !opts.force) {
-                ++reused;
-                j.update({{"action", "reused"}, {"file", e.file.string()}});
-            } else {
-                if (!opts.common.quiet)
-                    std::cerr << "reel proxy: making the proxy of \"" << id << "\" (" << source.path << ")\n";
-                ProxyMade m = make_proxy(store, source, make);
-                ++made;
-                j.update({{"action", "made"},
-                          {"file", m.file.string()},
-                          {"width", m.width},
-                          {"height", m.height},
-                          {"frames", m.frames},
-                          {"audio", m.audio},
-                          {"bytes", m.bytes},
-                          {"seconds", m.seconds}});
-            }
-            list.push_back(std::move(j));
-        }
-        if (!opts.common.quiet)
-            std::cerr << "reel proxy: " << made << " made, " << reused << " reused, " << not_needed
-                      << " not needed -> " << store.dir().string() << "\n";
-        nlohmann::json stats = stats_document("proxy");
-        stats.update({{"proxy_dir", store.dir().string()},
-                      {"settings",
-                       {{"height", opts.settings.height},
-                        {"gop", opts.settings.gop},
-                        {"crf", opts.settings.crf},
-                        {"preset", opts.settings.preset}}},
-                      {"made", made},
-                      {"reused", reused},
-                      {"not_needed", not_needed},
-                      {"proxies", std::move(list)}});
-        return stats;
-    });
+    set_runner(*cmd, "proxy", opts.common, [&]() -> nlohmann::json { return run_proxy(opts); });
 }
 
 }  // namespace reel::cli

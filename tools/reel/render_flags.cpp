@@ -29,8 +29,10 @@ void add_proxy_flags(CLI::App& cmd, RenderFlags& f)
     cmd.add_option("--size", f.size, "With --proxy: output size instead of --scale, e.g. 960x540")
         ->needs(proxy)
         ->option_text("WxH");
-    cmd.add_option("--proxy-height", f.proxy_height,
-                   "With --proxy: height of the proxies to decode (default 720)")
+    cmd.add_option(
+           "--proxy-height", f.proxy_height,
+           "With --proxy: decode the proxies of this height (default: of each source, the current proxy that "
+           "fits the preview best)")
         ->check(CLI::Range(16, 4320))
         ->needs(proxy)
         ->option_text("N");
@@ -172,7 +174,8 @@ namespace {
 void open_preview(Project& project, RenderFlags& f, CommonOptions& common, const std::string& command)
 {
     PreviewOptions po;
-    po.settings.height = f.proxy_height;
+    po.settings.height = f.proxy_height ? f.proxy_height : 720;
+    po.best_height = f.proxy_height == 0;
     po.scale = f.scale;
     if (!f.size.empty()) {
         int w = 0, h = 0;
@@ -184,7 +187,7 @@ void open_preview(Project& project, RenderFlags& f, CommonOptions& common, const
         po.height = h;
     }
     po.make_missing = f.make_proxies;
-    po.make_command = "reel proxy " + f.project + " --height " + std::to_string(f.proxy_height) +
+    po.make_command = "reel proxy " + f.project + " --height " + std::to_string(po.settings.height) +
                       (f.cache_dir.empty() ? "" : " --cache-dir " + f.cache_dir);
     RenderFlags quiet = f;
     quiet.progress = "none";

@@ -33,8 +33,8 @@ struct RenderFlags {
     // Previews from proxies.
     bool proxy = false;
     double scale = 0.5;
-    std::string size;  ///< WxH
-    int proxy_height = 720;
+    std::string size;      ///< WxH
+    int proxy_height = 0;  ///< 0: the best current proxy (making: 720)
     bool make_proxies = false;
     /// Filled by open_render_project: what each source is decoded from.
     std::vector<PreviewSource> decoded;

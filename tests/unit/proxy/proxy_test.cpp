@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The pure parts of proxies and previews: proxy sizes, which sources need one, the
 // store's verdicts from its sidecars, and the geometry of a preview.
-#include "proxy/preview.h"
 #include "proxy/proxy.h"
+#include "proxy/preview.h"
 #include "util/error.h"
 
 #include <gtest/gtest.h>
@@ -35,8 +35,8 @@ TEST(ProxySize, KeepsTheAspectRatioAndNeverUpscales)
     ProxySettings s;  // 720
     EXPECT_EQ(proxy_size(video(3840, 2160), s), std::make_pair(1280, 720));
     EXPECT_EQ(proxy_size(video(1920, 1080), s), std::make_pair(1280, 720));
-    EXPECT_EQ(proxy_size(video(320, 240), s), std::make_pair(320, 240));       // never upscaled
-    EXPECT_EQ(proxy_size(video(1080, 1920), s), std::make_pair(406, 720));     // portrait, upright
+    EXPECT_EQ(proxy_size(video(320, 240), s), std::make_pair(320, 240));                  // never upscaled
+    EXPECT_EQ(proxy_size(video(1080, 1920), s), std::make_pair(406, 720));                // portrait, upright
     EXPECT_EQ(proxy_size(video(181, 321), ProxySettings{120}), std::make_pair(68, 120));  // even
 }
 
@@ -67,10 +67,11 @@ protected:
     {
         std::string key = ProxyStore::key(m, s);
         std::ofstream(dir / (key + ".mp4")) << "x";
-        nlohmann::json side = {{"source", m.path},
-                               {"fingerprint", m.fingerprint},
-                               {"extension", ".mp4"},
-                               {"settings", {{"height", s.height}, {"gop", s.gop}, {"crf", s.crf}, {"preset", s.preset}}}};
+        nlohmann::json side = {
+            {"source", m.path},
+            {"fingerprint", m.fingerprint},
+            {"extension", ".mp4"},
+            {"settings", {{"height", s.height}, {"gop", s.gop}, {"crf", s.crf}, {"preset", s.preset}}}};
         std::ofstream(dir / (key + ".json")) << side.dump();
     }
     fs::path dir;
@@ -106,10 +107,31 @@ TEST_F(Store, EveryKeyFieldCountsButARenderTakesAnyGopAtItsHeight)
     put(a, gop1);
     ProxyStore store(dir);
     EXPECT_EQ(store.lookup(a, s, true).state, ProxyState::missing);  // reel proxy makes its own
-    ProxyEntry any = store.lookup(a, s, false);                       // a render decodes it
+    ProxyEntry any = store.lookup(a, s, false);                      // a render decodes it
     EXPECT_EQ(any.state, ProxyState::current);
     EXPECT_EQ(any.key, ProxyStore::key(a, gop1));
     EXPECT_EQ(store.lookup(a, h, false).state, ProxyState::missing);
+}
+
+TEST_F(Store, TheBestFitIsTheLowestTallEnough)
+{
+    MediaInfo a = video(3840, 2160);
+    ProxySettings p360, p720, p1080;
+    p360.height = 360;
+    p1080.height = 1080;
+    ProxyStore empty(dir);
+    EXPECT_EQ(empty.best_for(a, 540, p720).state, ProxyState::missing);
+    put(a, p360);
+    put(a, p720);
+    put(a, p1080);
+    ProxyStore store(dir);
+    EXPECT_EQ(store.best_for(a, 540, p720).key, ProxyStore::key(a, p720));
+    EXPECT_EQ(store.best_for(a, 720, p720).key, ProxyStore::key(a, p720));
+    EXPECT_EQ(store.best_for(a, 300, p720).key, ProxyStore::key(a, p360));
+    EXPECT_EQ(store.best_for(a, 2160, p720).key, ProxyStore::key(a, p1080));  // the highest there is
+    MediaInfo touched = a;
+    touched.fingerprint = "changed";
+    EXPECT_EQ(store.best_for(touched, 540, p720).state, ProxyState::stale);
 }
 
 TEST(Preview, SizeFromScaleOrExplicit)
