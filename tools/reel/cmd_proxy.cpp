@@ -60,7 +60,7 @@ nlohmann::json run_proxy(ProxyCommand& opts)
             ++reused;
             j.update({{"action", "reused"}, {"file", e.file.string()}});
         } else {
-            if (!opts.common.quiet)
+            if (!opts.common.quiet && !opts.common.events)
                 std::cerr << "reel proxy: making the proxy of \"" << id << "\" (" << source.path << ")\n";
             ProxyMade m = make_proxy(store, source, make);
             ++made;
@@ -76,7 +76,7 @@ nlohmann::json run_proxy(ProxyCommand& opts)
         }
         list.push_back(std::move(j));
     }
-    if (!opts.common.quiet)
+    if (!opts.common.quiet && !opts.common.events)
         std::cerr << "reel proxy: " << made << " made, " << reused << " reused, " << not_needed
                   << " not needed -> " << store.dir().string() << "\n";
     nlohmann::json stats = stats_document("proxy");

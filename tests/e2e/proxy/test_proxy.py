@@ -14,7 +14,8 @@ import subprocess
 import unittest
 from pathlib import Path
 
-from reel_e2e import MEDIA, ProjectTestCase, ffprobe, run_reel, validate
+from jsonschema import Draft202012Validator
+from reel_e2e import MEDIA, SOURCE, ProjectTestCase, ffprobe, run_reel, validate
 from render_util import ff, ssim
 
 HEIGHT, GOP = 120, 6
@@ -140,8 +141,15 @@ class ProxyFiles(ProxyTestCase):
         self.assertEqual({m: os.stat(f).st_mtime_ns for m, f in files.items() if m != "b"},
                          {m: t for m, t in mtimes.items() if m != "b"})
         self.assertEqual({v["state"] for v in self.plan_proxies(project).values()}, {"current", "not_needed"})
-        # --force remakes every one.
-        self.assertEqual(self.proxy(project, "--force")["made"], 5)
+        # --force remakes every one; --progress json tells it in events only.
+        r = self.reel("proxy", project, "--height", HEIGHT, "--gop", GOP, "--force", "--progress", "json")
+        self.assertEqual(r.code, 0, r)
+        events = [json.loads(line) for line in r.err.splitlines()]  # nothing but NDJSON
+        schema = Draft202012Validator(json.loads((SOURCE / "schemas" / "events.schema.json").read_text()))
+        for e in events:
+            self.assertEqual([err.message for err in schema.iter_errors(e)], [], e)
+        self.assertEqual(events[-1]["event"], "done")
+        self.assertEqual(events[-1]["stats"]["made"], 5)
 
 
 class Previews(ProxyTestCase):
