@@ -26,6 +26,7 @@ ALLOWED = {
     "audio": {"timeline", "media", "time", "util"},
     "render": {"plan", "compose", "encode", "audio", "timeline", "media", "image", "cache", "stats",
                "time", "util"},
+    "proxy": {"render", "plan", "encode", "media", "cache", "timeline", "image", "time", "util"},
     "bench": {"render", "plan", "encode", "media", "cache", "timeline", "image", "stats", "time", "util"},
 }
 

@@ -12,6 +12,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -399,6 +400,7 @@ std::pair<int, int> DecoderPool::size(const std::string& media) const
     auto it = m_sources.find(media);
     if (it == m_sources.end() || !it->second->info.video)
         throw Error(ErrorCode::internal, "decode", "media \"" + media + "\" has no picture");
+    if (it->second->info.logical_size) return *it->second->info.logical_size;
     return {it->second->info.video->display_width, it->second->info.video->display_height};
 }
 
@@ -409,8 +411,11 @@ std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, cons
 }
 
 std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, const Rational& source_time,
-                                                  std::int64_t tick, const Rect& part, int w, int h)
+                                                  std::int64_t tick, const Rect& asked_part, int asked_w,
+                                                  int asked_h)
 {
+    Rect part = asked_part;
+    int w = asked_w, h = asked_h;
     Stopwatch started;
     auto account = [&] { m_counters.seconds += started.seconds(); };
     auto it = m_sources.find(media);
@@ -422,11 +427,27 @@ std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, cons
         if (!src.still) {
             detail::VideoDecoder dec(src.info, 1, m_counters);
             const AVFrame* f = dec.frame_at(Rational(0));
-            src.still = std::make_shared<const Image>(src.converter.convert(f, rotation, src.info.path));
+            // A stand-in's still comes at the size the timeline addresses.
+            auto [lw, lh] = size(media);
+            Rect whole{0, 0, src.info.video->display_width, src.info.video->display_height};
+            src.still = std::make_shared<const Image>(
+                src.info.logical_size ? src.converter.convert(f, rotation, src.info.path, whole, lw, lh)
+                                      : src.converter.convert(f, rotation, src.info.path));
             ++m_counters.pictures_converted;
         }
         account();
         return src.still;
+    }
+    if (src.info.logical_size) {
+        // A stand-in: the part asked for, in the timeline's pixels, mapped onto its own.
+        auto [lw, lh] = *src.info.logical_size;
+        int dw = src.info.video->display_width, dh = src.info.video->display_height;
+        Rect asked = asked_part.empty() ? Rect{0, 0, lw, lh} : asked_part;
+        if (w == 0) w = asked.w, h = asked.h;
+        double kx = double(dw) / lw, ky = double(dh) / lh;
+        int x0 = int(std::lround(asked.x * kx)), y0 = int(std::lround(asked.y * ky));
+        int x1 = int(std::lround((asked.x + asked.w) * kx)), y1 = int(std::lround((asked.y + asked.h) * ky));
+        part = Rect{x0, y0, std::max(1, x1 - x0), std::max(1, y1 - y0)}.intersect({0, 0, dw, dh});
     }
     // Pick a decoder. A decoder that already served this output frame (another use of
     // the source at the same instant) is not moved, except to re-serve its frame. Then:

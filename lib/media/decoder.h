@@ -64,7 +64,8 @@ public:
 
     /// Whether a source has a picture at all (an audio file on a video track has none).
     bool has_picture(const std::string& media) const;
-    /// Upright picture size of a source (rotation applied).
+    /// Upright picture size of a source (rotation applied); for a stand-in (a proxy), its
+    /// MediaInfo::logical_size, in which parts are asked for and stills come.
     std::pair<int, int> size(const std::string& media) const;
 
     const DecodeCounters& counters() const noexcept { return m_counters; }

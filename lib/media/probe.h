@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace reel {
 
@@ -45,6 +46,11 @@ struct MediaInfo {
     std::optional<VideoStreamInfo> video;  ///< the best video stream
     std::optional<AudioStreamInfo> audio;  ///< the best audio stream
     std::string fingerprint;               ///< see fingerprint_file()
+    /// Set when the pictures come from a stand-in (a proxy) for another source: the upright
+    /// size in which the timeline addresses the pictures. DecoderPool reports it as the
+    /// source's size and maps the parts asked for onto the stand-in's own pixels
+    /// (`video->display_width` x `display_height`).
+    std::optional<std::pair<int, int>> logical_size;
 };
 
 /// Opens and inspects a media file (libavformat/libavcodec; reads at most a few hundred

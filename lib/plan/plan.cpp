@@ -158,6 +158,7 @@ Project open_project(const std::filesystem::path& file, const std::filesystem::p
         OtioTimeline read = load_otio(file, OtioOptions{media_root});
         p.timeline = std::move(read.timeline);
         p.warnings = std::move(read.warnings);
+        p.proxy_references = std::move(read.proxies);
     } else {
         p.timeline = load_timeline(file);
     }
@@ -441,6 +442,11 @@ nlohmann::ordered_json plan_to_json(const Plan& plan)
         sj["frames_needed"] = s.frames_needed;
         sj["output_frames"] = s.output_frames;
         sj["heavy"] = s.heavy;
+        if (s.proxy) {
+            ojson pj = {{"state", s.proxy->state}, {"height", s.proxy->height}};
+            if (!s.proxy->file.empty()) pj["file"] = s.proxy->file;
+            sj["proxy"] = std::move(pj);
+        }
         sources.push_back(std::move(sj));
         decode[s.id] = s.frames_needed;
         decode_total += s.frames_needed;
@@ -504,6 +510,9 @@ std::string plan_to_text(const Plan& plan)
                       kind_of(s.info).c_str(), codec.c_str(), size.c_str(), s.uses.size(),
                       static_cast<long long>(s.frames_needed), s.heavy ? "yes" : "no", s.info.path.c_str());
         out << buf;
+        if (s.proxy)
+            out << "      proxy " << s.proxy->height << "p: " << s.proxy->state
+                << (s.proxy->file.empty() ? "" : " " + s.proxy->file) << "\n";
         for (const auto& u : s.uses) {
             std::string p;
             for (const auto& part : u.path) p += (p.empty() ? "" : " > ") + part;

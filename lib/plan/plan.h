@@ -32,6 +32,8 @@ struct Project {
     Timeline timeline;
     SourceTable sources;
     std::vector<std::string> warnings;  ///< from mapping an OpenTimelineIO file
+    /// Proxies an OpenTimelineIO file names, by media id (OtioTimeline::proxies).
+    std::map<std::string, std::filesystem::path> proxy_references;
     double parse_seconds = 0, probe_seconds = 0;
 };
 
@@ -64,6 +66,13 @@ struct SourcePlan {
     std::int64_t frames_needed = 0;  ///< distinct source frames the picture samples
     std::int64_t output_frames = 0;  ///< output frames on which its picture is visible
     bool heavy = false;              ///< 3+ uses, or visible on over half the output
+    /// Its proxy, when the caller looked (reel plan does; make_plan does not).
+    struct Proxy {
+        std::string state;  ///< "current", "stale", "missing", "not_needed", "reference"
+        int height = 0;
+        std::string file;
+    };
+    std::optional<Proxy> proxy;
 };
 
 struct Segment {

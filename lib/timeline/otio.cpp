@@ -255,7 +255,7 @@ public:
             first.with_more(std::move(m_errors));
             throw first;
         }
-        return OtioTimeline{std::move(m_tl), std::move(m_warnings)};
+        return OtioTimeline{std::move(m_tl), std::move(m_warnings), std::move(m_tl_proxies)};
     }
 
 private:
@@ -1147,6 +1147,7 @@ private:
             auto media = media_for(*ref, url->v->get<std::string>(), what, name);
             if (!media) return slot;
             it.media = *media;
+            if (schema.version >= 2) note_proxy_reference(node, *media, what);
             const Rational one_frame = ar ? Rational(1) / ar->rate : Rational(0);
             bool still = is_still_name(m_tl.media.at(*media).path) ||
                          (ar && ar->duration <= one_frame && range.duration > ar->duration);
@@ -1247,9 +1248,62 @@ private:
         return Color{*parts[0], *parts[1], *parts[2], parts.size() == 4 ? *parts[3] : std::uint8_t(255)};
     }
 
+    /// A local file named by an ExternalReference's URL: as written (for messages and
+    /// plans) and resolved.
+    struct FileUrl {
+        std::string written;
+        fs::path resolved;
+    };
+
     /// The media id for an ExternalReference's URL: one entry per resolved file.
     std::optional<std::string> media_for(const Node& ref, const std::string& url, const std::string& what,
                                          const std::string& item)
+    {
+        auto file = file_for(ref, url, what, item);
+        if (!file) return std::nullopt;
+        std::string key = file->resolved.lexically_normal().string();
+        if (auto it = m_media_by_path.find(key); it != m_media_by_path.end()) return it->second;
+        std::string base = ref.name();
+        if (base.empty()) base = fs::path(file->written).filename().string();
+        if (base.empty()) base = "media";
+        std::set<std::string> used;
+        for (const auto& [id, m] : m_tl.media) used.insert(id);
+        std::string id = unique(base, used, " #");
+        MediaRef m;
+        m.id = id;
+        m.pointer = ref.ptr;
+        m.path = file->written;
+        m.resolved = file->resolved;
+        m_tl.media.emplace(id, std::move(m));
+        m_media_by_path.emplace(key, id);
+        return id;
+    }
+
+    /// A clip's reference under one of proxy_reference_keys (a local file), recorded as
+    /// the proxy of `media`. The first one found for a media entry is kept.
+    void note_proxy_reference(const Node& clip, const std::string& media, const std::string& what)
+    {
+        auto refs = clip.get("media_references");
+        if (!refs || !refs->v->is_object() || m_tl_proxies.count(media)) return;
+        for (const char* k : proxy_reference_keys) {
+            auto ref = refs->get(k);
+            if (!ref) continue;
+            auto rs = schema_of(**ref);
+            auto url = ref->get("target_url");
+            if (!rs || rs->name != "ExternalReference" || !url || !url->v->is_string()) {
+                warn(what + ": its media reference " + quote(k) +
+                     " is not a file; it is not used as a proxy");
+                continue;
+            }
+            if (auto file = file_for(*ref, url->v->get<std::string>(), what, clip.name())) {
+                m_tl_proxies.emplace(media, file->resolved.lexically_normal());
+                return;
+            }
+        }
+    }
+
+    std::optional<FileUrl> file_for(const Node& ref, const std::string& url, const std::string& what,
+                                    const std::string& item)
     {
         if (url.empty()) {
             error(ref.ptr, what + " has no media: its target_url is empty",
@@ -1320,22 +1374,7 @@ private:
             }
             written = resolved.string();
         }
-        std::string key = resolved.lexically_normal().string();
-        if (auto it = m_media_by_path.find(key); it != m_media_by_path.end()) return it->second;
-        std::string base = ref.name();
-        if (base.empty()) base = fs::path(path).filename().string();
-        if (base.empty()) base = "media";
-        std::set<std::string> used;
-        for (const auto& [id, m] : m_tl.media) used.insert(id);
-        std::string id = unique(base, used, " #");
-        MediaRef m;
-        m.id = id;
-        m.pointer = ref.ptr;
-        m.path = written;
-        m.resolved = resolved;
-        m_tl.media.emplace(id, std::move(m));
-        m_media_by_path.emplace(key, id);
-        return id;
+        return FileUrl{written, resolved};
     }
 
     // ---- nested compositions -----------------------------------------------------------
@@ -1572,6 +1611,7 @@ private:
     std::map<std::string, std::vector<std::string>> m_ignored_effects;
     std::set<std::string> m_item_ids, m_comp_names;
     std::map<std::string, std::string> m_media_by_path;
+    std::map<std::string, std::filesystem::path> m_tl_proxies;
 };
 
 }  // namespace

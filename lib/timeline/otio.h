@@ -5,6 +5,7 @@
 #include "timeline/model.h"
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,7 +31,15 @@ struct OtioTimeline {
     /// cannot apply, clips cut short at the end of their media, transitions of other
     /// kinds drawn as dissolves, disabled clips without media left out.
     std::vector<std::string> warnings;
+    /// Proxies named by the file: for a media entry, the local file of a clip's media
+    /// reference under one of proxy_reference_keys (OTIO Clip.2 `media_references`),
+    /// whichever reference is active. `reel render --proxy` decodes it instead of the media.
+    std::map<std::string, std::filesystem::path> proxies;
 };
+
+/// The keys of an OTIO clip's `media_references` that name its proxy, in the order they
+/// are looked for.
+inline constexpr const char* proxy_reference_keys[] = {"proxy", "PROXY"};
 
 /// True for paths reel reads as OTIO: names ending in .otio, .otiod (a bundle folder
 /// holding content.otio) or .otioz (a zipped bundle, which is reported as unsupported).

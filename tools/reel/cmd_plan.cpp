@@ -3,6 +3,7 @@
 
 #include "cache/segment_cache.h"
 #include "plan/plan.h"
+#include "proxy/proxy.h"
 #include "render/keys.h"
 #include "render/segments.h"
 #include "stats/stats.h"
@@ -28,6 +29,7 @@ struct PlanCommand {
     std::string dump;
     std::string media_root;
     std::string cache_dir;
+    int proxy_height = 720;
 };
 
 bool is_absolute_path(const std::string& path)
@@ -92,6 +94,7 @@ Project open_plan_project(const PlanCommand& opts, std::vector<std::string>& oti
         OtioTimeline read = load_otio(opts.project, OtioOptions{opts.media_root});
         project.timeline = std::move(read.timeline);
         otio_warnings = std::move(read.warnings);
+        project.proxy_references = std::move(read.proxies);
         project.parse_seconds = step.seconds();
         // Said now, so that they are seen even when probing fails.
         for (const auto& warning : otio_warnings)
@@ -106,6 +109,24 @@ Project open_plan_project(const PlanCommand& opts, std::vector<std::string>& oti
         if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
     }
     return project;
+}
+
+/// Each source's proxy at `height`: what 'reel render --proxy' would decode.
+void mark_proxies(Plan& plan, const Project& project, const std::filesystem::path& cache_dir, int height)
+{
+    ProxyStore store(ProxyStore::dir_in_cache(cache_dir));
+    ProxySettings ps;
+    ps.height = height;
+    for (auto& s : plan.sources) {
+        auto ref = project.proxy_references.find(s.id);
+        if (s.info.video && ref != project.proxy_references.end()) {
+            s.proxy = SourcePlan::Proxy{"reference", ps.height, ref->second.string()};
+            continue;
+        }
+        ProxyEntry e = store.lookup(s.info, ps, false);
+        s.proxy = SourcePlan::Proxy{to_string(e.state), ps.height,
+                                    e.state == ProxyState::not_needed ? "" : e.file.string()};
+    }
 }
 
 nlohmann::json run_plan(const PlanCommand& opts)
@@ -133,6 +154,7 @@ nlohmann::json run_plan(const PlanCommand& opts)
         seg.key = segment_key(seg, settings);
         seg.cached = SegmentCache::holds(cache_dir, seg.key);
     }
+    mark_proxies(plan, project, cache_dir, opts.proxy_height);
     double plan_seconds = stage.seconds();
     std::string text = opts.format == "text" ? plan_to_text(plan) : plan_to_json(plan).dump(2) + "\n";
     write_output(opts.common, text);
@@ -183,6 +205,10 @@ void register_plan(CLI::App& app)
            "Mark each segment cached or dirty against this segment cache (default: $XDG_CACHE_HOME/reel, "
            "else ~/.cache/reel)")
         ->option_text("DIR");
+    cmd->add_option("--proxy-height", opts.proxy_height,
+                    "Report each source's proxy at this height (default 720): current, stale, missing")
+        ->check(CLI::Range(16, 4320))
+        ->option_text("N");
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
     set_runner(*cmd, "plan", opts.common, [&]() -> nlohmann::json { return run_plan(opts); });

@@ -89,8 +89,10 @@ void register_render(CLI::App& app)
                       << r.segments_reused + r.segments_waited << " reused";
             std::cerr << " -> " << opts.common.output << "\n";
         }
-        return render_stats("render", r, prepare_seconds, opts.common.output,
-                            private_dir ? nullptr : cache.get());
+        nlohmann::json stats = render_stats("render", r, prepare_seconds, opts.common.output,
+                                            private_dir ? nullptr : cache.get());
+        stats["sources"] = sources_stats(opts.flags);
+        return stats;
     });
 }
 

@@ -135,8 +135,10 @@ void register_segment(CLI::App& app)
             std::cerr << "reel segment: " << r.segments_total << " segments (" << r.segments_rendered
                       << " rendered, " << r.segments_reused + r.segments_waited << " reused), " << r.frames
                       << " frames\n";
-        return render_stats("segment", r, prepare_seconds, opts.stream ? opts.common.output : "",
-                            cache.get());
+        nlohmann::json stats =
+            render_stats("segment", r, prepare_seconds, opts.stream ? opts.common.output : "", cache.get());
+        stats["sources"] = sources_stats(opts.flags);
+        return stats;
     });
 }
 

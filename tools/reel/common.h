@@ -60,6 +60,6 @@ void register_render(CLI::App& app);
 void register_segment(CLI::App& app);
 void register_composite(CLI::App& app);
 void register_bench(CLI::App& app);
-void register_pending(CLI::App& app);
+void register_proxy(CLI::App& app);
 
 }  // namespace reel::cli

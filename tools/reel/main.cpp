@@ -33,7 +33,7 @@ int main(int argc, char** argv)
     cli::register_segment(app);
     cli::register_composite(app);
     cli::register_bench(app);
-    cli::register_pending(app);
+    cli::register_proxy(app);
     ff::set_log_level(AV_LOG_QUIET);
     setenv("SVT_LOG", "1", 0);  // SVT-AV1: errors only, no banner
     // SIGINT/SIGTERM ask running work to stop cleanly (temporary files removed); a second

@@ -14,6 +14,37 @@
 
 namespace reel::cli {
 
+namespace {
+
+void add_proxy_flags(CLI::App& cmd, RenderFlags& f)
+{
+    auto* proxy =
+        cmd.add_flag("--proxy", f.proxy,
+                     "Preview: decode each source's proxy ('reel proxy') and render at --scale or --size");
+    cmd.add_option("--scale", f.scale,
+                   "With --proxy: output size as a fraction of the timeline's (default 0.5)")
+        ->check(CLI::Range(0.01, 1.0))
+        ->needs(proxy)
+        ->option_text("S");
+    cmd.add_option("--size", f.size, "With --proxy: output size instead of --scale, e.g. 960x540")
+        ->needs(proxy)
+        ->option_text("WxH");
+    cmd.add_option(
+           "--proxy-height", f.proxy_height,
+           "With --proxy: decode the proxies of this height (default: of each source, the current proxy that "
+           "fits the preview best)")
+        ->check(CLI::Range(16, 4320))
+        ->needs(proxy)
+        ->option_text("N");
+    cmd.add_flag(
+           "--make-proxies", f.make_proxies,
+           "With --proxy: make a missing or stale proxy now (default: refuse, naming the command that makes "
+           "it)")
+        ->needs(proxy);
+}
+
+}  // namespace
+
 void add_render_flags(CLI::App& cmd, RenderFlags& f, bool audio_codec)
 {
     cmd.add_option("project", f.project, "Timeline file (.json, or OpenTimelineIO .otio)")
@@ -74,6 +105,7 @@ void add_render_flags(CLI::App& cmd, RenderFlags& f, bool audio_codec)
            "Undecodable audio in a source: fail (default) or silence (rendered silent, with a warning)")
         ->check(CLI::IsMember({"fail", "silence"}))
         ->option_text("MODE");
+    add_proxy_flags(cmd, f);
 }
 
 std::uint64_t parse_size(const std::string& text, const std::string& flag, std::uint64_t min)
@@ -136,7 +168,44 @@ void check_output_folder(const std::string& output)
             .with_file(output);
 }
 
-Project open_render_project(const RenderFlags& f, const CommonOptions& common, const std::string& command)
+namespace {
+
+/// Applies --proxy: the project as a preview (proxy/preview.h).
+void open_preview(Project& project, RenderFlags& f, CommonOptions& common, const std::string& command)
+{
+    PreviewOptions po;
+    po.settings.height = f.proxy_height ? f.proxy_height : 720;
+    po.best_height = f.proxy_height == 0;
+    po.scale = f.scale;
+    if (!f.size.empty()) {
+        int w = 0, h = 0;
+        char x = 0, extra = 0;
+        if (std::sscanf(f.size.c_str(), "%d%c%d%c", &w, &x, &h, &extra) != 3 || x != 'x')
+            throw Error(ErrorCode::usage, "cli", "--size \"" + f.size + "\" is not WIDTHxHEIGHT",
+                        "e.g. --size 960x540");
+        po.width = w;
+        po.height = h;
+    }
+    po.make_missing = f.make_proxies;
+    po.make_command = "reel proxy " + f.project + " --height " + std::to_string(po.settings.height) +
+                      (f.cache_dir.empty() ? "" : " --cache-dir " + f.cache_dir);
+    RenderFlags quiet = f;
+    quiet.progress = "none";
+    po.make.render = render_options(quiet, common, project.timeline);
+    po.making = [&](const std::string& id, const std::string& file) {
+        if (!common.quiet)
+            std::cerr << "reel " << command << ": making the proxy of \"" << id << "\" (" << file << ")\n";
+    };
+    ProxyStore store(proxy_dir(f));
+    Preview preview = prepare_preview(project, store, po);
+    project.timeline = std::move(preview.timeline);
+    project.sources = std::move(preview.sources);
+    f.decoded = std::move(preview.decoded);
+}
+
+}  // namespace
+
+Project open_render_project(RenderFlags& f, const CommonOptions& common, const std::string& command)
 {
     if (!f.media_root.empty() && !is_otio_path(f.project))
         throw Error(ErrorCode::usage, "cli",
@@ -146,7 +215,29 @@ Project open_render_project(const RenderFlags& f, const CommonOptions& common, c
     if (!common.quiet)
         for (const auto& warning : project.warnings)
             std::cerr << "reel " << command << ": warning: " << warning << "\n";
+    f.decoded.clear();
+    if (f.proxy) {
+        CommonOptions c = common;
+        open_preview(project, f, c, command);
+    } else {
+        for (const auto& [id, info] : project.sources)
+            f.decoded.push_back({id, info.path, info.path, "source"});
+    }
     return project;
+}
+
+std::filesystem::path proxy_dir(const RenderFlags& f)
+{
+    return ProxyStore::dir_in_cache(f.cache_dir.empty() ? SegmentCache::default_dir()
+                                                        : std::filesystem::path(f.cache_dir));
+}
+
+nlohmann::json sources_stats(const RenderFlags& f)
+{
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& d : f.decoded)
+        list.push_back({{"media", d.media}, {"source", d.source}, {"decoded", d.decoded}, {"from", d.from}});
+    return list;
 }
 
 namespace {

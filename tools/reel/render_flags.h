@@ -8,6 +8,7 @@
 
 #include "cache/segment_cache.h"
 #include "plan/plan.h"
+#include "proxy/preview.h"
 #include "render/render.h"
 
 #include <memory>
@@ -29,10 +30,18 @@ struct RenderFlags {
     std::string audio_errors = "fail";
     std::string cache_dir, cache_size;
     double segment_seconds = 5;
+    // Previews from proxies.
+    bool proxy = false;
+    double scale = 0.5;
+    std::string size;      ///< WxH
+    int proxy_height = 0;  ///< 0: the best current proxy (making: 720)
+    bool make_proxies = false;
+    /// Filled by open_render_project: what each source is decoded from.
+    std::vector<PreviewSource> decoded;
 };
 
 /// Adds the project argument, --media-root, encoder, threads, memory, progress, audio,
-/// cache and segment flags. `audio_codec` false leaves --audio-codec out (fMP4 is AAC).
+/// cache, segment and proxy flags. `audio_codec` false leaves --audio-codec out (fMP4 is AAC).
 void add_render_flags(CLI::App& cmd, RenderFlags& flags, bool audio_codec = true);
 
 /// "512M", "2G", "1048576" -> bytes; `flag` names the option in messages; below `min` is refused.
@@ -43,9 +52,16 @@ FrameRange parse_range(const std::string& text, const Rational& fps, const std::
 /// Refuses an output whose folder does not exist or cannot be written, before any work.
 void check_output_folder(const std::string& output);
 
-/// The project opened (warnings printed unless quiet) after checking --media-root.
-Project open_render_project(const RenderFlags& flags, const CommonOptions& common,
-                            const std::string& command);
+/// The project opened (warnings printed unless quiet) after checking --media-root. With
+/// --proxy: as a preview (proxy/preview.h), its timeline scaled and its sources decoded
+/// from proxies (made now with --make-proxies). Fills flags.decoded either way.
+Project open_render_project(RenderFlags& flags, const CommonOptions& common, const std::string& command);
+
+/// The proxy folder of --cache-dir (or the default cache).
+std::filesystem::path proxy_dir(const RenderFlags& flags);
+
+/// The stats' "sources": every source with the file decoded for it and why.
+nlohmann::json sources_stats(const RenderFlags& flags);
 
 /// The --progress mode in force (auto resolved; none when quiet); sets common.events for
 /// json. Call first thing, so that even an early failure ends with an error event.
