@@ -126,7 +126,17 @@ VideoEncoder::VideoEncoder(const EncoderSettings& s, const std::string& context)
         if (m_name == "libvpx-vp9") c->bit_rate = 0;
     }
     if (m_name == "libx264") av_dict_set(&opts, "x264-params", "scenecut=0", 0);
-    ff::check(avcodec_open2(c, codec, &opts), "cannot open the encoder for", context, ErrorCode::encode);
+    if (int ret = avcodec_open2(c, codec, &opts); ret < 0) {
+        // Named by its settings, not by the file it was to write (a cache's temporary file).
+        std::string settings = "preset " + (s.preset.empty() ? std::string("default") : s.preset) +
+                               (s.bitrate ? ", bitrate " + std::to_string(*s.bitrate)
+                                          : ", crf " + std::to_string(int(s.crf.value_or(23)))) +
+                               ", gop " + std::to_string(s.gop);
+        throw Error(ErrorCode::encode, "encode",
+                    "cannot open " + m_name + " (" + s.codec + ") with " + settings + ": " + ff::error_string(ret),
+                    "check output.video (or --preset, --crf, --bitrate, --gop) against what " + m_name +
+                        " takes; reel-render(1) lists each encoder's presets");
+    }
     if (av_dict_count(opts) > 0) {
         const AVDictionaryEntry* e = av_dict_get(opts, "", nullptr, AV_DICT_IGNORE_SUFFIX);
         throw Error(ErrorCode::encode, "encode",

@@ -17,7 +17,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     static const std::string path =
-        (std::filesystem::temp_directory_path() / ("reel-fuzz-" + std::to_string(::getpid()) + ".mp4")).string();
+        (std::filesystem::temp_directory_path() / ("reel-fuzz-" + std::to_string(::getpid()) + ".mp4"))
+            .string();
     std::ofstream(path, std::ios::binary | std::ios::trunc)
         .write(reinterpret_cast<const char*>(data), std::streamsize(size));
     for (bool annex_b : {false, true}) {

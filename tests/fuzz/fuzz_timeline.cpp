@@ -13,7 +13,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     try {
-        auto doc = reel::JsonDocument::parse(std::string(reinterpret_cast<const char*>(data), size), "fuzz.json");
+        auto doc =
+            reel::JsonDocument::parse(std::string(reinterpret_cast<const char*>(data), size), "fuzz.json");
         reel::Timeline tl = reel::parse_timeline(doc, "/fuzz/fuzz.json");
         reel::fuzz::resolve_and_plan(tl);
     } catch (const reel::Error& e) {

@@ -277,9 +277,14 @@ class EncoderSettings(RenderTestCase):
                         media={}, **output)
 
     def test_encoder_refusing_a_preset_leaves_nothing(self):
-        # x264 has no preset "bogus": the encoder cannot be opened (exit 6), and the
-        # temporary file made beside the output must be gone too.
-        self.assert_fails(self.color_doc(), 6, "encoder", args=("--preset", "bogus"))
+        # --preset is checked against x264's presets before any work (exit 2).
+        self.assert_fails(self.color_doc(), 2, "preset", "veryfast", args=("--preset", "bogus"))
+        # The timeline's preset for av1 is any string (timeline-format.md): SVT-AV1 refuses
+        # 99 when it opens (exit 6), named by its settings rather than by a temporary file,
+        # and the temporary file made beside the output must be gone too.
+        doc = self.color_doc(video={"codec": "av1", "preset": "99"})
+        r = self.assert_fails(doc, 6, "libsvtav1", "preset 99")
+        self.assertNotIn(".reel-", r.err)
 
     def test_av1_named_in_the_timeline_without_preset(self):
         # timeline-format.md: "codec h264|hevc|av1|vp9"; a timeline that names only the
