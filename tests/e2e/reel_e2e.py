@@ -40,6 +40,21 @@ def run_reel(*args, cwd=None, timeout=300, env=None):
     return Result(proc)
 
 
+_sanitized = None
+
+
+def sanitized():
+    """Whether the reel under test is built with a sanitizer (AddressSanitizer or
+    ThreadSanitizer, linked dynamically by gcc or statically by clang): its RSS counts
+    shadow memory and means nothing against a budget."""
+    global _sanitized
+    if _sanitized is None:
+        data = Path(REEL).read_bytes() if Path(REEL).is_file() else b""
+        ldd = subprocess.run(["ldd", REEL], capture_output=True, text=True).stdout if data else ""
+        _sanitized = any(m in data for m in (b"__asan_init", b"__tsan_init")) or "libasan" in ldd or "libtsan" in ldd
+    return _sanitized
+
+
 def ffprobe(path, *entries):
     """ffprobe -of json of a file, with -show_streams and -show_format by default."""
     args = ["ffprobe", "-v", "error", "-of", "json"]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from reel_e2e import ProjectTestCase, ffprobe, run_reel
+from reel_e2e import ProjectTestCase, ffprobe, run_reel, sanitized
 from render_util import render, ssim
 
 W, H, FPS = 640, 360, 30
@@ -35,11 +35,6 @@ def project(seconds=8):
         ],
     }
 
-
-def sanitized():
-    """Whether the reel under test is an AddressSanitizer build (its RSS means nothing)."""
-    ldd = subprocess.run(["ldd", os.environ["REEL"]], capture_output=True, text=True).stdout
-    return "libasan" in ldd or "libtsan" in ldd
 
 
 def framemd5(path):

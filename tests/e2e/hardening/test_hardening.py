@@ -10,16 +10,11 @@ import os
 import subprocess
 import unittest
 
-from reel_e2e import ProjectTestCase, ffprobe, run_reel
+from reel_e2e import ProjectTestCase, ffprobe, run_reel, sanitized
 from render_util import decode, render
 
 MIB = 1024 * 1024
 
-
-def sanitized():
-    """Whether the reel under test is a sanitizer build (its RSS means nothing)."""
-    ldd = subprocess.run(["ldd", os.environ["REEL"]], capture_output=True, text=True).stdout
-    return "libasan" in ldd or "libtsan" in ldd
 
 
 def colour_project(items, w=320, h=240, fps=25, **extra):
