@@ -7,7 +7,7 @@
 # RSS and the ratio long/short. Memory must not grow with the timeline's length: the
 # hardening issue's target is a ratio of at most 1.1.
 #
-#   sh bench/soak/soak.sh [REEL] [WORKDIR]     (about 15 minutes on 2 cores)
+#   sh bench/soak/soak.sh [REEL] [WORKDIR]     (about 25 minutes on 2 cores)
 #
 # Media: bench/pipeline/media's 1080p camera files (scripts/make-bench-media.sh makes
 # them), shown at 720p.
@@ -23,12 +23,18 @@ media, work = sys.argv[1], sys.argv[2]
 def timeline(minutes):
     main, pip = [], []
     for i in range(minutes * 6):
-        clip = {"id": f"cut{i}", "type": "clip", "media": "ab"[i % 2], "start": 10 * i, "in": 5, "out": 15}
+        # Every cut shows another part of its source (in 1..25 s), so no two segments are
+        # the same picture and none is reused from the render's own cache.
+        start_in = round(1 + (i * 0.37) % 24, 2)
+        clip = {"id": f"cut{i}", "type": "clip", "media": "ab"[i % 2], "start": 10 * i, "in": start_in,
+                "out": round(start_in + 10, 2)}
         if i % 6 == 5:  # a crossfade each minute: the clip starts 1 s early
-            clip.update(start=10 * i - 1, **{"in": 4}, transition_in={"kind": "crossfade", "duration": 1})
+            clip.update(start=10 * i - 1, transition_in={"kind": "crossfade", "duration": 1})
+            clip["in"] = round(start_in - 1, 2)
         main.append(clip)
     for m in range(minutes):
-        pip.append({"type": "clip", "media": "c", "start": 60 * m + 20, "in": 0, "out": 20, "gain_db": -12,
+        pip_in = round((m * 0.53) % 14, 2)
+        pip.append({"type": "clip", "media": "c", "start": 60 * m + 20, "in": pip_in, "out": round(pip_in + 20, 2), "gain_db": -12,
                     "transform": {"x": 860, "y": 40, "width": 384, "height": 216}})
     return {"reel": 1, "output": {"width": 1280, "height": 720, "fps": 30,
                                   "video": {"codec": "h264", "preset": "ultrafast", "crf": 23}},

@@ -893,15 +893,16 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
         return it.id.empty() ? std::string("this ") + to_string(it.type) + " item"
                              : std::string(to_string(it.type)) + " " + quote(it.id);
     };
-    // (out - in) / speed: an absurd speed can take it past exact 64-bit arithmetic, which
-    // is reported at the item like any other problem.
+    // (out - in) / speed: an absurd speed, or times with 18 decimals, can take it past
+    // exact 64-bit arithmetic, which is reported at the item like any other problem.
     auto set_end = [&](Item& it) {
         try {
             it.end = it.start + (it.source_out - it.in) / it.speed;
         } catch (const Error& e) {
             if (e.component() != "time") throw;
-            error(it, "speed", what(it) + " is too long to compute at speed " + it.speed.to_string(),
-                  "0.5 is half speed; an item must end within 24 hours");
+            error(it, "", what(it) + ": its length, (out - in) / speed, is beyond exact 64-bit arithmetic",
+                  "write in, out and speed with at most 9 decimals (or as small fractions such as "
+                  "\"1001/30000\"); an item must end within 24 hours");
             it.end = it.start;
         }
     };

@@ -20,6 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         reel::SourceTable sources;
         for (const auto& [id, ref] : tl.media) sources[id] = reel::fuzz::media_for(ref.path);
         reel::resolve_timeline(tl, reel::source_facts(sources));
+        if (!reel::fuzz::plannable(tl)) return 0;
         reel::PlanOptions options;
         options.max_segment_seconds = reel::Rational(1 + data[0] % 100, 1 + data[1] % 10);
         if (data[2] & 1) {
