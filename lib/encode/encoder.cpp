@@ -132,10 +132,11 @@ VideoEncoder::VideoEncoder(const EncoderSettings& s, const std::string& context)
                                (s.bitrate ? ", bitrate " + std::to_string(*s.bitrate)
                                           : ", crf " + std::to_string(int(s.crf.value_or(23)))) +
                                ", gop " + std::to_string(s.gop);
-        throw Error(ErrorCode::encode, "encode",
-                    "cannot open " + m_name + " (" + s.codec + ") with " + settings + ": " + ff::error_string(ret),
-                    "check output.video (or --preset, --crf, --bitrate, --gop) against what " + m_name +
-                        " takes; reel-render(1) lists each encoder's presets");
+        throw Error(
+            ErrorCode::encode, "encode",
+            "cannot open " + m_name + " (" + s.codec + ") with " + settings + ": " + ff::error_string(ret),
+            "check output.video (or --preset, --crf, --bitrate, --gop) against what " + m_name +
+                " takes; reel-render(1) lists each encoder's presets");
     }
     if (av_dict_count(opts) > 0) {
         const AVDictionaryEntry* e = av_dict_get(opts, "", nullptr, AV_DICT_IGNORE_SUFFIX);
