@@ -61,8 +61,16 @@ json external(const std::string& url, const std::string& name = "", json availab
             {"metadata", json::object()}};
 }
 
+/// Children (or effects) as an array: `f({x})` with one element makes an array under gcc but a copy of
+/// x under clang (nlohmann's one-element brace-init), so one child is wrapped here.
+json children_of(json children)
+{
+    return children.is_array() ? children : json::array({children});
+}
+
 json clip(const std::string& name, json ref, json source_range, json effects = json::array())
 {
+    effects = children_of(std::move(effects));
     return {{"OTIO_SCHEMA", "Clip.2"},
             {"name", name},
             {"source_range", source_range},
@@ -91,12 +99,15 @@ json transition(const std::string& name, double in, double out, double rate,
 
 json track(const std::string& name, json children, const std::string& kind = "Video", json sr = nullptr)
 {
+    children = children_of(std::move(children));
     return {{"OTIO_SCHEMA", "Track.1"}, {"name", name},       {"kind", kind},
             {"children", children},     {"source_range", sr}, {"effects", json::array()}};
 }
 
 json stack(const std::string& name, json children, json sr = nullptr, json effects = json::array())
 {
+    children = children_of(std::move(children));
+    effects = children_of(std::move(effects));
     return {{"OTIO_SCHEMA", "Stack.1"},
             {"name", name},
             {"children", children},
