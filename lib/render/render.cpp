@@ -24,6 +24,19 @@ std::size_t default_memory_budget()
     return std::clamp<std::size_t>(quarter ? quarter : 1024 * mib, 256 * mib, 1024 * mib);
 }
 
+void check_preset(const std::string& codec, const std::optional<std::string>& preset)
+{
+    if (!preset) return;
+    std::vector<std::string> known = encoder_presets(codec);
+    if (std::find(known.begin(), known.end(), *preset) != known.end()) return;
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    throw Error(
+        ErrorCode::usage, "render",
+        "--preset " + abbreviate(*preset) + " is not a preset of " + encoder_name(codec) + " (" + codec + ")",
+        known.empty() ? "it has none: leave --preset out" : "its presets: " + list);
+}
+
 EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
 {
     EncoderSettings s;
@@ -39,17 +52,7 @@ EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
         s.crf = v.crf;
         s.bitrate = v.bitrate;
     }
-    if (o.preset) {
-        std::vector<std::string> known = encoder_presets(s.codec);
-        if (std::find(known.begin(), known.end(), *o.preset) == known.end()) {
-            std::string list;
-            for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-            throw Error(ErrorCode::usage, "render",
-                        "--preset " + abbreviate(*o.preset) + " is not a preset of " + encoder_name(s.codec) +
-                            " (" + s.codec + ")",
-                        known.empty() ? "it has none: leave --preset out" : "its presets: " + list);
-        }
-    }
+    check_preset(s.codec, o.preset);
     s.gop = o.gop.value_or(tl.output.gop_frames());
     s.width = tl.output.width;
     s.height = tl.output.height;

@@ -107,5 +107,8 @@ std::size_t default_memory_budget();
 /// The encoder settings a render uses: the timeline's output.video with the options'
 /// overrides applied.
 EncoderSettings encoder_settings(const Timeline& timeline, const RenderOptions& options);
+/// Error(usage) when a --preset is given that the encoder of `codec` does not have, listing
+/// its presets (encoder_presets()); encoder_settings() calls it.
+void check_preset(const std::string& codec, const std::optional<std::string>& preset);
 
 }  // namespace reel

@@ -278,7 +278,7 @@ RenderOptions render_options(const RenderFlags& f, CommonOptions& common, const 
     if (f.crf >= 0) ro.crf = f.crf;
     if (f.bitrate > 0) ro.bitrate = f.bitrate;
     if (f.gop > 0) ro.gop = f.gop;
-    encoder_settings(tl, ro);  // refuses a --preset the encoder does not have, before any work
+    check_preset(ro.codec.value_or(tl.output.video.codec), ro.preset);  // before any work
     ro.threads = f.threads;
     if (!f.memory_budget.empty())
         ro.memory_budget = parse_size(f.memory_budget, "--memory-budget", 64ull << 20);
