@@ -82,9 +82,16 @@ void collect_uses(const Timeline& tl, const Composition& comp, const TimeRange& 
             if (!(a < b)) continue;
             path.push_back(it.label());
             if (it.type == ItemType::comp) {
-                Mapping inner{map.offset + map.scale * (it.start - it.in / it.speed), map.scale / it.speed};
-                collect_uses(tl, tl.composition(it.comp), {it.source_time(a), it.source_time(b)}, inner, path,
-                             uses);
+                if (it.frozen()) {  // one instant of the composition, held: every use maps to `a`
+                    Mapping held{map.apply(a), Rational(0)};
+                    collect_uses(tl, tl.composition(it.comp), {it.in, it.in + Rational(1, 1000)}, held, path,
+                                 uses);
+                } else {
+                    Mapping inner{map.offset + map.scale * (it.start - it.in / it.speed),
+                                  map.scale / it.speed};
+                    collect_uses(tl, tl.composition(it.comp), {it.source_time(a), it.source_time(b)}, inner,
+                                 path, uses);
+                }
             } else if (it.type == ItemType::clip || it.type == ItemType::image) {
                 SourceUse use;
                 use.item = it.label();

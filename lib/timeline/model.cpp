@@ -65,6 +65,105 @@ const char* to_string(Fit fit)
     return "contain";
 }
 
+const char* to_string(TransitionKind kind)
+{
+    return kind == TransitionKind::wipe ? "wipe" : "crossfade";
+}
+
+const char* to_string(WipeDirection direction)
+{
+    switch (direction) {
+        case WipeDirection::left: return "left";
+        case WipeDirection::right: return "right";
+        case WipeDirection::up: return "up";
+        case WipeDirection::down: return "down";
+    }
+    return "right";
+}
+
+const char* to_string(MissingFrames policy)
+{
+    switch (policy) {
+        case MissingFrames::error: return "error";
+        case MissingFrames::black: return "black";
+        case MissingFrames::hold: return "hold";
+    }
+    return "error";
+}
+
+namespace {
+
+/// Finds the one frame-number field of a pattern: its position, length and zero padding.
+struct PatternField {
+    std::size_t pos = 0, len = 0;
+    int width = 0;
+    int count = 0;
+    std::string problem;
+};
+
+PatternField find_field(const std::string& path)
+{
+    PatternField f;
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        if (path[i] != '%') continue;
+        if (i + 1 < path.size() && path[i + 1] == '%') {
+            ++i;
+            continue;
+        }
+        std::size_t j = i + 1;
+        int width = 0;
+        bool zero = j < path.size() && path[j] == '0';
+        if (zero) ++j;
+        std::size_t digits = j;
+        while (j < path.size() && path[j] >= '0' && path[j] <= '9' && j - digits < 3)
+            width = width * 10 + (path[j++] - '0');
+        if (j >= path.size() || path[j] != 'd' || (zero && j == digits) || (!zero && j != digits) ||
+            width > 18) {
+            f.problem =
+                "has a '%' that is not a frame-number field (%d or %0Nd, N up to 18; %% for a percent sign)";
+            return f;
+        }
+        if (++f.count == 1) {
+            f.pos = i;
+            f.len = j + 1 - i;
+            f.width = width;
+        }
+        i = j;
+    }
+    if (f.count == 0)
+        f.problem = "has no frame-number field";
+    else if (f.count > 1)
+        f.problem = "has " + std::to_string(f.count) + " frame-number fields; it must have one";
+    return f;
+}
+
+std::string unescape_percent(const std::string& s)
+{
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        out += s[i];
+        if (s[i] == '%' && i + 1 < s.size() && s[i + 1] == '%') ++i;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string sequence_pattern_problem(const std::string& path)
+{
+    return find_field(path).problem;
+}
+
+std::string sequence_frame_path(const std::string& pattern, std::int64_t number)
+{
+    PatternField f = find_field(pattern);
+    std::string digits = std::to_string(number < 0 ? -number : number);
+    if (int(digits.size()) < f.width) digits.insert(0, std::size_t(f.width) - digits.size(), '0');
+    if (number < 0) digits.insert(0, 1, '-');
+    return unescape_percent(pattern.substr(0, f.pos)) + digits +
+           unescape_percent(pattern.substr(f.pos + f.len));
+}
+
 std::string frame_rate_problem(const Rational& fps)
 {
     if (fps < Rational(1) || fps > Rational(480)) return "outside 1..480 frames per second";

@@ -47,6 +47,9 @@ struct Transform {
     Fit fit = Fit::contain;
     double rotation = 0;  ///< degrees clockwise about the anchor
     double anchor_x = 0.5, anchor_y = 0.5;
+    /// Mirror the source picture left to right / top to bottom: after `crop`, before
+    /// fitting and rotation.
+    bool flip_x = false, flip_y = false;
 };
 
 struct Crop {
@@ -57,9 +60,18 @@ struct ColorAdjust {
     double brightness = 0, contrast = 1, saturation = 1;
 };
 
+enum class TransitionKind { crossfade, wipe };
+/// The way the edge of a wipe moves: with `right` the incoming item appears at the left.
+enum class WipeDirection { left, right, up, down };
+
+const char* to_string(TransitionKind kind);
+const char* to_string(WipeDirection direction);
+
 struct Transition {
-    std::string kind = "crossfade";
+    TransitionKind kind = TransitionKind::crossfade;
     Rational duration;
+    WipeDirection direction = WipeDirection::right;  ///< wipe
+    double softness = 0;  ///< wipe: blended edge width, a fraction of the frame's width or height
 };
 
 /// One item on a track. Fields mirror timeline-format.md; "resolved" fields are filled
@@ -74,9 +86,9 @@ struct Item {
     std::string media;  ///< clip, image
     std::string comp;   ///< comp
     Rational in;
-    std::optional<Rational> out;  ///< as written
-    Rational speed{1};
-    std::optional<Rational> duration;  ///< image, color
+    std::optional<Rational> out;       ///< as written
+    Rational speed{1};                 ///< 0: a freeze frame (the frame at `in` for `duration`)
+    std::optional<Rational> duration;  ///< image, color, frozen clip or comp
     Color color;                       ///< color
 
     std::optional<Transform> transform;
@@ -96,8 +108,11 @@ struct Item {
     TimeRange range() const { return {start, end}; }
     /// The id if it has one, else its JSON pointer: how messages and plans name it.
     std::string label() const { return id.empty() ? pointer : id; }
-    /// Source (or nested composition) time at track time `t`: in + (t − start) × speed.
+    /// Source (or nested composition) time at track time `t`: in + (t − start) × speed
+    /// (always `in` for a freeze frame).
     Rational source_time(const Rational& t) const { return in + (t - start) * speed; }
+    /// A clip or comp with speed 0: shows the frame at `in`, silent.
+    bool frozen() const { return (type == ItemType::clip || type == ItemType::comp) && speed == Rational(0); }
 };
 
 struct Track {
@@ -119,11 +134,30 @@ struct Composition {
     Rational duration;  ///< resolved: declared, else the end of its last item
 };
 
+enum class MissingFrames { error, black, hold };
+const char* to_string(MissingFrames policy);
+
+/// A numbered image sequence (`media.<id>.sequence`): frame i, at source time i / rate,
+/// is file number first + i × step, where `path` holds one printf field (%d or %0Nd).
+struct ImageSequence {
+    Rational rate;
+    std::optional<std::int64_t> start, end;  ///< as written; default: what is on disk
+    std::int64_t step = 1;
+    MissingFrames missing = MissingFrames::error;
+};
+
+/// What is wrong with `path` as an image sequence's name pattern (it must hold exactly one
+/// frame-number field, %d or %0Nd, N ≤ 18; %% is a literal percent sign), or empty.
+std::string sequence_pattern_problem(const std::string& path);
+/// The file name of frame `number` of a valid pattern: "shot.%04d.exr", 7 → "shot.0007.exr".
+std::string sequence_frame_path(const std::string& pattern, std::int64_t number);
+
 struct MediaRef {
     std::string id;
     std::string pointer;
     std::string path;                ///< as written
     std::filesystem::path resolved;  ///< against the project's folder
+    std::optional<ImageSequence> sequence;
 };
 
 struct VideoSettings {

@@ -1591,7 +1591,7 @@ private:
             it.end = start + length;
             it.fade_in = s.fade_in;
             it.fade_out = s.fade_out;
-            if (s.transition_in) it.transition_in = Transition{"crossfade", *s.transition_in};
+            if (s.transition_in) it.transition_in = Transition{TransitionKind::crossfade, *s.transition_in};
             if (start < Rational(0)) {
                 error(s.node.ptr, s.what + " would start before 0 on its track", {}, name);
                 continue;

@@ -324,14 +324,15 @@ private:
                         "H.264 with 4:2:0 chroma needs even sizes; use " + std::to_string(*n + 1));
             if (n) (std::string(dim) == "width" ? o.width : o.height) = int(*n);
         }
-        if (const json* f = c.required(v, p, "fps", "\"output\"")) o.fps = fps(*f, p + "/fps");
+        if (const json* f = c.required(v, p, "fps", "\"output\"")) o.fps = fps(*f, p + "/fps", "fps");
         if (const json* b = c.field(v, "background"))
             if (auto col = c.color(*b, p + "/background", "background", false)) o.background = *col;
         if (const json* a = c.field(v, "audio")) audio(*a, p + "/audio");
         if (const json* a = c.field(v, "video")) video(*a, p + "/video");
     }
 
-    Rational fps(const json& v, const std::string& p)
+    /// A frame rate written like output.fps (`name` is how messages call it).
+    Rational fps(const json& v, const std::string& p, const std::string& name)
     {
         // The NTSC decimals (29.97, ...) mean the exact 1001-denominator rates, unless the
         // rate was written as an explicit fraction.
@@ -344,10 +345,11 @@ private:
         std::optional<Rational> r = c.exact(v, p);
         if (!r) {
             c.error(p,
-                    "\"fps\" must be frames per second: a number (25, 29.97) or a fraction string "
-                    "(\"30000/1001\"), got " +
+                    quote(name) +
+                        " must be frames per second: a number (25, 29.97) or a fraction string "
+                        "(\"30000/1001\"), got " +
                         (v.is_string() ? quote(v.get<std::string>()) : std::string(type_name(v))),
-                    "write e.g. \"fps\": 30");
+                    "write e.g. " + quote(name) + ": 30");
             return Rational(0);
         }
         if (!fraction)
@@ -356,7 +358,7 @@ private:
         if (std::string problem = frame_rate_problem(*r); !problem.empty()) {
             std::string shown =
                 r->den() == 1 ? r->to_string() : format_number(r->to_double()) + " (" + r->to_string() + ")";
-            c.error(p, "\"fps\" is " + shown + ", " + problem,
+            c.error(p, quote(name) + " is " + shown + ", " + problem,
                     "frame rates are frames per second, e.g. 25, 30 or \"30000/1001\"");
             return Rational(0);
         }
@@ -419,7 +421,7 @@ private:
             std::string ep = p + "/" + json_pointer_escape(id);
             if (id.empty()) c.error(ep, "media ids must not be empty");
             if (!c.is_object(entry, ep, "media " + quote(id))) continue;
-            c.check_keys(entry, ep, "media " + quote(id), {"path"});
+            c.check_keys(entry, ep, "media " + quote(id), {"path", "sequence"});
             MediaRef ref;
             ref.id = id;
             ref.pointer = ep;
@@ -429,8 +431,42 @@ private:
                     std::filesystem::path fp(*s);
                     ref.resolved = fp.is_absolute() ? fp : m_tl.dir / fp;
                 }
+            if (const json* q = c.field(entry, "sequence")) sequence(*q, ep, ref);
             m_tl.media.emplace(id, std::move(ref));
         }
+    }
+
+    /// `media.<id>.sequence`, and the one frame-number field its path must hold.
+    void sequence(const json& v, const std::string& ep, MediaRef& ref)
+    {
+        const std::string p = ep + "/sequence";
+        const std::string what = "the sequence of media " + quote(ref.id);
+        if (!c.is_object(v, p, "\"sequence\"")) return;
+        c.check_keys(v, p, what, {"rate", "start", "end", "step", "missing"});
+        ImageSequence q;
+        if (const json* x = c.required(v, p, "rate", what)) q.rate = fps(*x, p + "/rate", "rate");
+        constexpr std::int64_t most = 999999999;
+        if (const json* x = c.field(v, "start")) q.start = c.integer(*x, p + "/start", "start", 0, most);
+        if (const json* x = c.field(v, "end")) q.end = c.integer(*x, p + "/end", "end", 0, most);
+        if (const json* x = c.field(v, "step"))
+            q.step = c.integer(*x, p + "/step", "step", 1, 100000).value_or(1);
+        if (const json* x = c.field(v, "missing"))
+            if (auto s = c.one_of(*x, p + "/missing", "missing", {"error", "black", "hold"}))
+                q.missing = *s == "black"  ? MissingFrames::black
+                            : *s == "hold" ? MissingFrames::hold
+                                           : MissingFrames::error;
+        if (q.start && q.end && *q.end < *q.start)
+            c.error(p + "/end",
+                    what + ": \"end\" (" + std::to_string(*q.end) + ") is before \"start\" (" +
+                        std::to_string(*q.start) + ")",
+                    "start and end are the numbers of the first and last files");
+        if (!ref.path.empty()) {
+            if (std::string problem = sequence_pattern_problem(ref.path); !problem.empty())
+                c.error(ep + "/path", "media " + quote(ref.id) + ": the path of an image sequence " + problem,
+                        "write the frame number as %d, or %04d for numbers padded to 4 digits: "
+                        "\"plates/shot.%04d.exr\"");
+        }
+        ref.sequence = q;
     }
 
     void compositions(const json& v)
@@ -537,10 +573,10 @@ private:
             allowed.push_back("transition_in");
         switch (it.type) {
             case ItemType::clip:
-                allowed.insert(allowed.end(), {"media", "in", "out", "speed", "gain_db", "mute"});
+                allowed.insert(allowed.end(), {"media", "in", "out", "speed", "duration", "gain_db", "mute"});
                 break;
             case ItemType::comp:
-                allowed.insert(allowed.end(), {"comp", "in", "out", "speed", "gain_db", "mute"});
+                allowed.insert(allowed.end(), {"comp", "in", "out", "speed", "duration", "gain_db", "mute"});
                 break;
             case ItemType::image: allowed.insert(allowed.end(), {"media", "duration"}); break;
             case ItemType::color:
@@ -604,11 +640,36 @@ private:
             }
             if (const json* x = c.field(v, "speed")) {
                 auto r = c.time(*x, p + "/speed", "speed", label);
-                if (r && *r <= Rational(0))
-                    c.error(p + "/speed", what + ": \"speed\" must be greater than 0 (got " + secs(*r) + ")",
-                            "0.5 is half speed, 2 double; reverse playback is not supported", label);
+                if (r && *r < Rational(0))
+                    c.error(
+                        p + "/speed", what + ": \"speed\" is negative (" + secs(*r) + ")",
+                        "0.5 is half speed, 2 double, 0 a freeze frame; reverse playback is not supported",
+                        label);
                 else if (r)
                     it.speed = *r;
+            }
+            // A freeze frame (speed 0) lasts its `duration`; anything else lasts (out - in) / speed.
+            const json* d = c.field(v, "duration");
+            if (it.frozen()) {
+                if (const json* x =
+                        c.required(v, p, "duration", what + " (a freeze frame, speed 0)", label)) {
+                    auto r = c.time(*x, p + "/duration", "duration", label);
+                    if (r && *r <= Rational(0))
+                        c.error(p + "/duration",
+                                what + ": \"duration\" must be positive (got " + secs(*r) + ")", {}, label);
+                    else
+                        it.duration = r;
+                }
+                if (c.field(v, "out"))
+                    c.error(p + "/out", what + ": \"out\" has no meaning on a freeze frame (speed 0)",
+                            "a freeze frame shows the frame at \"in\" for its \"duration\"; remove \"out\"",
+                            label);
+            } else if (d) {
+                c.error(p + "/duration",
+                        what +
+                            ": \"duration\" is only for freeze frames (speed 0); this item lasts "
+                            "(out - in) / speed",
+                        "remove \"duration\", or set \"speed\": 0 to hold the frame at \"in\"", label);
             }
         }
         if (it.type == ItemType::image || it.type == ItemType::color) {
@@ -655,8 +716,8 @@ private:
     void transform(const json& v, const std::string& p, Item& it, const std::string& label)
     {
         if (!c.is_object(v, p, "\"transform\"")) return;
-        c.check_keys(v, p, "\"transform\"", {"x", "y", "width", "height", "fit", "rotation", "anchor"},
-                     label);
+        c.check_keys(v, p, "\"transform\"",
+                     {"x", "y", "width", "height", "fit", "rotation", "anchor", "flip_x", "flip_y"}, label);
         Transform t;
         constexpr double big = 1e6;
         if (const json* x = c.field(v, "x")) t.x = c.number(*x, p + "/x", "x", -big, big, label).value_or(0);
@@ -688,6 +749,10 @@ private:
                 t.anchor_y = c.number((*x)[1], p + "/anchor/1", "anchor[1]", -100, 100, label).value_or(0.5);
             }
         }
+        if (const json* x = c.field(v, "flip_x"))
+            t.flip_x = c.boolean(*x, p + "/flip_x", "flip_x", label).value_or(false);
+        if (const json* x = c.field(v, "flip_y"))
+            t.flip_y = c.boolean(*x, p + "/flip_y", "flip_y", label).value_or(false);
         it.transform = t;
     }
 
@@ -729,10 +794,27 @@ private:
     void transition(const json& v, const std::string& p, Item& it, const std::string& label)
     {
         if (!c.is_object(v, p, "\"transition_in\"")) return;
-        c.check_keys(v, p, "\"transition_in\"", {"kind", "duration"}, label);
+        c.check_keys(v, p, "\"transition_in\"", {"kind", "duration", "direction", "softness"}, label);
         Transition t;
         if (const json* x = c.required(v, p, "kind", "\"transition_in\"", label))
-            if (auto s = c.one_of(*x, p + "/kind", "kind", {"crossfade"}, label)) t.kind = *s;
+            if (auto s = c.one_of(*x, p + "/kind", "kind", {"crossfade", "wipe"}, label))
+                t.kind = *s == "wipe" ? TransitionKind::wipe : TransitionKind::crossfade;
+        if (t.kind == TransitionKind::wipe) {
+            if (const json* x = c.required(v, p, "direction", "a wipe", label))
+                if (auto s =
+                        c.one_of(*x, p + "/direction", "direction", {"left", "right", "up", "down"}, label))
+                    t.direction = *s == "left"   ? WipeDirection::left
+                                  : *s == "up"   ? WipeDirection::up
+                                  : *s == "down" ? WipeDirection::down
+                                                 : WipeDirection::right;
+            if (const json* x = c.field(v, "softness"))
+                t.softness = c.number(*x, p + "/softness", "softness", 0, 1, label).value_or(0);
+        } else {
+            for (const char* key : {"direction", "softness"})
+                if (c.field(v, key))
+                    c.error(p + "/" + key, quote(key) + " is only for a wipe; this transition is a crossfade",
+                            "set \"kind\": \"wipe\", or remove " + quote(key), label);
+        }
         if (const json* x = c.required(v, p, "duration", "\"transition_in\"", label)) {
             auto d = c.time(*x, p + "/duration", "duration", label);
             if (d && *d <= Rational(0)) {
@@ -896,6 +978,11 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
     // (out - in) / speed: an absurd speed, or times with 18 decimals, can take it past
     // exact 64-bit arithmetic, which is reported at the item like any other problem.
     auto set_end = [&](Item& it) {
+        if (it.frozen()) {  // the frame at `in`, held for `duration`
+            it.source_out = it.in;
+            it.end = it.start + *it.duration;
+            return;
+        }
         try {
             it.end = it.start + (it.source_out - it.in) / it.speed;
         } catch (const Error& e) {

@@ -24,6 +24,8 @@ json visual_fields(const Item& it)
                    {"anchor", {t.anchor_x, t.anchor_y}}};
         if (t.width) tj["width"] = *t.width;
         if (t.height) tj["height"] = *t.height;
+        if (t.flip_x) tj["flip_x"] = true;  // written only when set: older keys stay valid
+        if (t.flip_y) tj["flip_y"] = true;
         j["transform"] = tj;
     }
     if (it.crop)
@@ -38,9 +40,14 @@ json visual_fields(const Item& it)
         j["color"] = {{"brightness", it.adjust->brightness},
                       {"contrast", it.adjust->contrast},
                       {"saturation", it.adjust->saturation}};
-    if (it.transition_in)
-        j["transition_in"] = {{"kind", it.transition_in->kind},
-                              {"duration", time_json(it.transition_in->duration)}};
+    if (it.transition_in) {
+        const Transition& t = *it.transition_in;
+        j["transition_in"] = {{"kind", to_string(t.kind)}, {"duration", time_json(t.duration)}};
+        if (t.kind == TransitionKind::wipe) {
+            j["transition_in"]["direction"] = to_string(t.direction);
+            j["transition_in"]["softness"] = t.softness;
+        }
+    }
     return j;
 }
 
@@ -55,6 +62,11 @@ json item_json(const Item& it, const Rational& origin, bool picture_only)
         case ItemType::comp:
             j[it.type == ItemType::clip ? "media" : "comp"] = it.type == ItemType::clip ? it.media : it.comp;
             j["in"] = time_json(it.in);
+            if (it.frozen()) {
+                j["speed"] = 0;
+                j["duration"] = time_json(*it.duration);
+                break;
+            }
             j["out"] = time_json(it.source_out);
             if (it.speed != Rational(1)) j["speed"] = time_json(it.speed);
             break;
@@ -153,7 +165,17 @@ json to_json(const Timeline& tl)
                 {"audio", {{"sample_rate", o.audio.sample_rate}, {"channels", o.audio.channels}}},
                 {"video", video}}}};
     json media = json::object();
-    for (const auto& [id, m] : tl.media) media[id] = {{"path", m.path}};
+    for (const auto& [id, m] : tl.media) {
+        media[id] = {{"path", m.path}};
+        if (const auto& q = m.sequence) {
+            json sj = {{"rate", q->rate.den() == 1 ? json(q->rate.num()) : json(q->rate.to_string())},
+                       {"step", q->step},
+                       {"missing", to_string(q->missing)}};
+            if (q->start) sj["start"] = *q->start;
+            if (q->end) sj["end"] = *q->end;
+            media[id]["sequence"] = std::move(sj);
+        }
+    }
     j["media"] = media;
     if (!tl.compositions.empty()) {
         json comps = json::object();

@@ -2,7 +2,8 @@
 // Source facts for unit tests, made up from each media path so the fixtures need no
 // media files: *.png/*.jpg are 640x480 stills; *.wav/*.flac/*.mp3/*.m4a are 30 s of
 // audio; anything else is 10 s of 1920x1080 30 fps video with audio. A path containing
-// "noaudio" has no audio stream; "long" makes a video 120 s.
+// "noaudio" has no audio stream; "long" makes a video 120 s. An image sequence is 10 s of
+// silent 1920x1080 video at its rate.
 #pragma once
 
 #include "timeline/model.h"
@@ -42,7 +43,18 @@ inline SourceFacts fake_facts_for(const std::string& path)
 inline SourceFactsMap fake_facts(const Timeline& tl)
 {
     SourceFactsMap facts;
-    for (const auto& [id, m] : tl.media) facts.emplace(id, fake_facts_for(m.path));
+    for (const auto& [id, m] : tl.media) {
+        SourceFacts f = fake_facts_for(m.path);
+        if (m.sequence) {  // an image sequence: 10 s of silent 1920x1080 video at its rate
+            f = SourceFacts{};
+            f.has_video = true;
+            f.duration = Rational(10);
+            f.width = 1920;
+            f.height = 1080;
+            f.frame_rate = m.sequence->rate;
+        }
+        facts.emplace(id, f);
+    }
     return facts;
 }
 
