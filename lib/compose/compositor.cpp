@@ -51,6 +51,31 @@ int px(double v)
     throw locate(tl, located);
 }
 
+/// The weight of the incoming picture (0..255) along a wipe's axis, per column (left and
+/// right) or row (up and down) of the image drawn into, at progress p (0..1). The edge runs
+/// across the composition (its width or height, `extent`), from the side the incoming item
+/// enters: from -soft/2 to extent + soft/2, where soft = softness × extent is the width of
+/// the blended edge, so that at p = 0.5 the edge is at the middle. A pixel whose centre lies
+/// before a hard edge shows the incoming item.
+std::vector<std::uint8_t> wipe_weights(const Transition& tr, const Composition& comp, const Image& canvas,
+                                       double p, const Compositor::View& view)
+{
+    bool horizontal = tr.direction == WipeDirection::left || tr.direction == WipeDirection::right;
+    bool from_start = tr.direction == WipeDirection::right || tr.direction == WipeDirection::down;
+    double extent = horizontal ? comp.width : comp.height;
+    double soft = tr.softness * extent;
+    double edge = -soft / 2 + p * (extent + soft);
+    int n = horizontal ? canvas.width() : canvas.height();
+    std::vector<std::uint8_t> weights(std::size_t(std::max(n, 1)));
+    for (int i = 0; i < n; ++i) {
+        double c = horizontal ? (i + 0.5 - view.ox) / view.sx : (i + 0.5 - view.oy) / view.sy;
+        double pos = from_start ? c : extent - c;
+        double wb = soft > 0 ? std::clamp((edge - pos) / soft + 0.5, 0.0, 1.0) : (pos < edge ? 1.0 : 0.0);
+        weights[std::size_t(i)] = std::uint8_t(std::lround(wb * 255));
+    }
+    return weights;
+}
+
 }  // namespace
 
 Compositor::Compositor(const Timeline& timeline, DecoderPool& pool, FrameCache& cache)
@@ -89,7 +114,8 @@ std::shared_ptr<const Image> Compositor::render(std::int64_t frame)
         if (plain && it.transform) {
             const Transform& tr = *it.transform;
             plain = tr.x == 0 && tr.y == 0 && tr.width.value_or(o.width) == o.width &&
-                    tr.height.value_or(o.height) == o.height && std::fmod(tr.rotation, 360.0) == 0;
+                    tr.height.value_or(o.height) == o.height && std::fmod(tr.rotation, 360.0) == 0 &&
+                    !tr.flip_x && !tr.flip_y;
         }
         if (plain && m_pool.size(it.media) == std::pair<int, int>{o.width, o.height}) {
             std::shared_ptr<const Image> picture;
@@ -123,9 +149,9 @@ void Compositor::draw_tracks(Image& canvas, const Composition& comp, const Ratio
             if (first->enabled) draw_item(canvas, comp, *first, t, 1.0, view);
             continue;
         }
-        // A crossfade: the incoming item (later start, with transition_in) dissolves over
-        // the outgoing one. Both are drawn on clear layers and mixed, so the dissolve is
-        // linear whatever their shapes, then the mix goes over the layers below.
+        // A transition: the incoming item (later start, with transition_in) dissolves or
+        // wipes over the outgoing one. Both are drawn on clear layers and mixed, so the
+        // dissolve is linear whatever their shapes, then the mix goes over the layers below.
         const Item& out = *first;
         const Item& in = *(first + 1);
         double w = 1;
@@ -136,7 +162,12 @@ void Compositor::draw_tracks(Image& canvas, const Composition& comp, const Ratio
         b.fill(transparent);
         if (out.enabled) draw_item(a, comp, out, t, 1.0, view);
         if (in.enabled) draw_item(b, comp, in, t, 1.0, view);
-        mix(a, b, w);
+        if (in.transition_in && in.transition_in->kind == TransitionKind::wipe)
+            mix_varying(a, b, wipe_weights(*in.transition_in, comp, canvas, w, view),
+                        in.transition_in->direction == WipeDirection::left ||
+                            in.transition_in->direction == WipeDirection::right);
+        else
+            mix(a, b, w);
         blend(canvas, a, 0, 0, 1.0);
     }
 }
@@ -188,7 +219,12 @@ void Compositor::draw_layer(Image& canvas, const Composition& comp, const Item& 
     int src_w = 0, src_h = 0;
     switch (it.type) {
         case ItemType::clip: std::tie(src_w, src_h) = m_pool.size(it.media); break;
-        case ItemType::image: src = m_pool.picture(it.media, Rational(0), m_tick); break;
+        case ItemType::image:  // a vector picture is drawn later, at the size it is seen
+            if (m_pool.is_vector(it.media))
+                std::tie(src_w, src_h) = m_pool.size(it.media);
+            else
+                src = m_pool.picture(it.media, Rational(0), m_tick);
+            break;
         case ItemType::comp: {
             const Composition& inner = m_timeline.composition(it.comp);
             src_w = inner.width;
@@ -254,15 +290,22 @@ void Compositor::draw_layer(Image& canvas, const Composition& comp, const Item& 
                                      px(std::ceil(x1 - std::floor(x0))), px(std::ceil(y1 - std::floor(y0)))});
     }
     if (visible.empty()) return;
-    // The part of the source that lands in `visible`.
+    // A flipped picture shows at `visible` what the unflipped one has at its mirror image
+    // in the destination box: fetch that, then mirror it.
+    bool flip_x = tr.flip_x && it.type != ItemType::color, flip_y = tr.flip_y && it.type != ItemType::color;
+    Rect fetch = visible;
+    if (flip_x) fetch.x = 2 * d.x + d.w - visible.x - visible.w;
+    if (flip_y) fetch.y = 2 * d.y + d.h - visible.y - visible.h;
+    // The part of the source that lands in `fetch`.
     double kx = from.w / double(d.w), ky = from.h / double(d.h);
-    Rect src_part{from.x + int(std::floor((visible.x - d.x) * kx)),
-                  from.y + int(std::floor((visible.y - d.y) * ky)), std::max(1, px(visible.w * kx)),
-                  std::max(1, px(visible.h * ky))};
+    Rect src_part{from.x + int(std::floor((fetch.x - d.x) * kx)),
+                  from.y + int(std::floor((fetch.y - d.y) * ky)), std::max(1, px(fetch.w * kx)),
+                  std::max(1, px(fetch.h * ky))};
     src_part = src_part.intersect({0, 0, src_w, src_h});
     if (src_part.empty()) return;
 
-    std::shared_ptr<const Image> picture = visible_picture(it, t, src, from, d, visible, src_part);
+    std::shared_ptr<const Image> picture = visible_picture(it, t, src, from, d, fetch, src_part);
+    if (flip_x || flip_y) picture = std::make_shared<const Image>(flipped(*picture, flip_x, flip_y));
     bool adjust =
         it.adjust && (it.adjust->brightness != 0 || it.adjust->contrast != 1 || it.adjust->saturation != 1);
     if (adjust) {
@@ -329,6 +372,25 @@ std::shared_ptr<const Image> Compositor::visible_picture(const Item& it, const R
             return solid;
         }
         case ItemType::image: break;
+    }
+    if (!src) {
+        // A vector still (SVG), rasterised whole at the scale of the box it is drawn into,
+        // then the visible part taken 1:1.
+        auto [sw, sh] = m_pool.size(it.media);
+        double kx = double(d.w) / from.w, ky = double(d.h) / from.h;
+        int rw = std::max(1, px(sw * kx)), rh = std::max(1, px(sh * ky));
+        std::string key = "svg:" + it.media + ":" + std::to_string(rw) + "x" + std::to_string(rh);
+        auto raster = m_cache.find(key);
+        if (!raster) {
+            raster = m_pool.raster(it.media, rw, rh);
+            m_cache.insert(key, raster);
+        }
+        Rect part =
+            Rect{visible.x - d.x + px(from.x * kx), visible.y - d.y + px(from.y * ky), visible.w, visible.h}
+                .intersect({0, 0, raster->width(), raster->height()});
+        if (part.empty()) part = {0, 0, raster->width(), raster->height()};
+        if (part == Rect{0, 0, raster->width(), raster->height()}) return raster;
+        return std::make_shared<const Image>(scale(*raster, part, visible.w, visible.h));
     }
     if (src_part == Rect{0, 0, src->width(), src->height()} && visible.w == src->width() &&
         visible.h == src->height())

@@ -61,6 +61,16 @@ void SwrDeleter::operator()(SwrContext* s) const noexcept
     swr_free(&s);
 }
 
+Options::~Options()
+{
+    av_dict_free(&m_dict);
+}
+
+void Options::set(const char* key, const char* value)
+{
+    if (av_dict_set(&m_dict, key, value, 0) < 0) throw std::bad_alloc();
+}
+
 int check(int ret, const char* operation, const std::string& file, ErrorCode code)
 {
     if (ret < 0)

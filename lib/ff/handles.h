@@ -17,6 +17,7 @@ struct AVPacket;
 struct AVBSFContext;
 struct SwsContext;
 struct SwrContext;
+struct AVDictionary;
 }
 
 namespace reel::ff {
@@ -60,5 +61,21 @@ using PacketPtr = std::unique_ptr<AVPacket, PacketDeleter>;
 using BsfPtr = std::unique_ptr<AVBSFContext, BsfDeleter>;
 using SwsPtr = std::unique_ptr<SwsContext, SwsDeleter>;
 using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
+
+/// Options for an FFmpeg open call (an AVDictionary), freed with it. What the call leaves
+/// unused stays in it.
+class Options {
+public:
+    Options() = default;
+    ~Options();
+    Options(const Options&) = delete;
+    Options& operator=(const Options&) = delete;
+    /// Sets `key` to `value`; throws std::bad_alloc when FFmpeg cannot.
+    void set(const char* key, const char* value);
+    AVDictionary** get() noexcept { return &m_dict; }
+
+private:
+    AVDictionary* m_dict = nullptr;
+};
 
 }  // namespace reel::ff

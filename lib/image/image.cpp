@@ -387,4 +387,71 @@ void mix(Image& a, const Image& b, double w)
                         b.plane(0) + std::size_t(y) * b.stride(0), alpha_row(b, y), a.width(), wa, wb);
 }
 
+void mix_varying(Image& a, const Image& b, const std::vector<std::uint8_t>& weights, bool per_column)
+{
+    auto alpha_row = [](const Image& img, int y) {
+        return img.has_alpha() ? img.plane(3) + std::size_t(y) * img.stride(3) : nullptr;
+    };
+    auto weight = [&](int luma) {
+        return int(weights[std::size_t(std::min(luma, int(weights.size()) - 1))]);
+    };
+    // Runs of columns of one weight share a row call; rows of one weight are one call.
+    auto runs = [&](int n, int scale, auto&& f) {
+        for (int i = 0; i < n;) {
+            int w = weight(i * scale), j = i + 1;
+            while (j < n && weight(j * scale) == w) ++j;
+            f(i, j - i, w);
+            i = j;
+        }
+    };
+    for (int y = 0; y < a.chroma_height(); ++y) {  // chroma first, as mix()
+        int ly = std::min(2 * y, a.height() - 1);
+        std::size_t i = std::size_t(y) * a.stride(1), j = std::size_t(y) * b.stride(1);
+        const std::uint8_t *aa = alpha_row(a, ly), *ba = alpha_row(b, ly);
+        auto chroma = [&](int x, int n, int wb) {
+            detail::mix_chroma_row(a.plane(1) + i + x, a.plane(2) + i + x, b.plane(1) + j + x,
+                                   b.plane(2) + j + x, aa ? aa + 2 * x : nullptr, ba ? ba + 2 * x : nullptr,
+                                   n, 255 - wb, wb);
+        };
+        if (per_column)
+            runs(a.chroma_width(), 2, chroma);
+        else
+            chroma(0, a.chroma_width(), weight(ly));
+    }
+    if (!a.has_alpha()) a.add_alpha();
+    for (int y = 0; y < a.height(); ++y) {
+        std::uint8_t* ay = a.plane(0) + std::size_t(y) * a.stride(0);
+        std::uint8_t* aa = a.plane(3) + std::size_t(y) * a.stride(3);
+        const std::uint8_t* by = b.plane(0) + std::size_t(y) * b.stride(0);
+        const std::uint8_t* ba = alpha_row(b, y);
+        auto luma = [&](int x, int n, int wb) {
+            detail::mix_row(ay + x, aa + x, by + x, ba ? ba + x : nullptr, n, 255 - wb, wb);
+        };
+        if (per_column)
+            runs(a.width(), 1, luma);
+        else
+            luma(0, a.width(), weight(y));
+    }
+}
+
+Image flipped(const Image& src, bool x, bool y)
+{
+    Image out(src.width(), src.height(), src.has_alpha());
+    auto copy = [&](int p, int w, int h) {
+        for (int r = 0; r < h; ++r) {
+            const std::uint8_t* s = src.plane(p) + std::size_t(y ? h - 1 - r : r) * src.stride(p);
+            std::uint8_t* d = out.plane(p) + std::size_t(r) * out.stride(p);
+            if (x)
+                std::reverse_copy(s, s + w, d);
+            else
+                std::copy(s, s + w, d);
+        }
+    };
+    copy(0, src.width(), src.height());
+    copy(1, src.chroma_width(), src.chroma_height());
+    copy(2, src.chroma_width(), src.chroma_height());
+    if (src.has_alpha()) copy(3, src.width(), src.height());
+    return out;
+}
+
 }  // namespace reel

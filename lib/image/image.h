@@ -103,4 +103,12 @@ void adjust_color(Image& img, double brightness, double contrast, double saturat
 /// linear dissolve of a crossfade.
 void mix(Image& a, const Image& b, double w);
 
+/// mix() with a weight of b (0..255) per luma column (`per_column`) or per luma row: the
+/// blend of a wipe. `weights` has width() or height() entries; a chroma sample takes the
+/// weight of its block's first luma column or row.
+void mix_varying(Image& a, const Image& b, const std::vector<std::uint8_t>& weights, bool per_column);
+
+/// The picture mirrored left to right (`x`) and/or top to bottom (`y`), alpha included.
+Image flipped(const Image& src, bool x, bool y);
+
 }  // namespace reel

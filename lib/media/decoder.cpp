@@ -12,10 +12,13 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <future>
 #include <optional>
+#include <thread>
 
 namespace reel {
 namespace detail {
@@ -78,7 +81,9 @@ Image rotate_quarter(const Image& src, int cw)
 /// One open decoder of one source's video stream, decoding forward and seeking.
 class VideoDecoder {
 public:
-    VideoDecoder(const MediaInfo& info, int threads, DecodeCounters& counters)
+    /// `vector_size`: the size to rasterise a vector picture (SVG) at, when given.
+    VideoDecoder(const MediaInfo& info, int threads, DecodeCounters& counters,
+                 std::optional<std::pair<int, int>> vector_size = std::nullopt)
         : m_info(info), m_counters(counters)
     {
         m_input = ff::open_input(info.path);
@@ -95,8 +100,14 @@ public:
         m_codec->thread_count = threads;
         m_codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
         m_codec->pkt_timebase = m_stream->time_base;
-        ff::check(avcodec_open2(m_codec.get(), codec, nullptr), "cannot open the decoder for", info.path,
-                  ErrorCode::decode);
+        ff::Options options;
+        if (vector_size) {  // librsvg: draw at exactly this size
+            options.set("width", std::to_string(vector_size->first).c_str());
+            options.set("height", std::to_string(vector_size->second).c_str());
+            options.set("keep_ar", "0");
+        }
+        ff::check(avcodec_open2(m_codec.get(), codec, options.get()), "cannot open the decoder for",
+                  info.path, ErrorCode::decode);
         m_packet = ff::make_packet();
         m_time_base = *ff::to_rational(m_stream->time_base);
         m_start = m_stream->start_time != AV_NOPTS_VALUE ? m_stream->start_time : 0;
@@ -345,6 +356,122 @@ private:
     SwsPtr m_ctx;
 };
 
+/// Decodes the frames of an image sequence, each file on its own, several at once: a request
+/// for frame i starts the files of the frames after it too (`depth` in flight), on their
+/// own threads, so the compositor finds them decoded. Frames are kept as decoded AVFrames
+/// (converted on the compositor's thread like any video frame) for a short window.
+class SequenceReader {
+public:
+    SequenceReader(const MediaInfo& info, DecodeCounters& counters)
+        : m_info(info), m_q(*info.sequence), m_counters(counters), m_depth(depth_for(info))
+    {
+    }
+
+    /// Frames decoded ahead: one per core (2 to 8), fewer for big pictures so that what is
+    /// held stays near 96 MiB (a 4K 16-bit RGBA frame is 66 MB: then one).
+    static int depth_for(const MediaInfo& info)
+    {
+        const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(av_get_pix_fmt(info.video->pixel_format.c_str()));
+        bool deep = d && d->comp[0].depth > 8;
+        double bytes = double(info.video->width) * info.video->height * (deep ? 8 : 4);
+        int by_memory = int(std::max(1.0, 96.0 * 1024 * 1024 / std::max(bytes, 1.0)));
+        int cores = int(std::clamp(std::thread::hardware_concurrency(), 2u, 8u));
+        return std::max(1, std::min(cores, by_memory));
+    }
+    ~SequenceReader()
+    {
+        for (auto& [i, f] : m_frames) f.wait();
+    }
+
+    /// The frame index shown at source time t (nearest, ties to the earlier), clamped.
+    std::int64_t index_at(const Rational& t) const
+    {
+        std::int64_t i = (t * m_q.rate).round_half_down();
+        return std::clamp<std::int64_t>(i, 0, m_q.frames - 1);
+    }
+
+    /// The decoded frame of file index `i` (which exists).
+    std::shared_ptr<const AVFrame> frame(std::int64_t i)
+    {
+        // Keep a window around i; start i and the frames after it.
+        for (auto it = m_frames.begin(); it != m_frames.end();) {
+            if (it->first < i - 1 || it->first > i + 2 * m_depth) {
+                it->second.wait();
+                merge(it->first);
+                it = m_frames.erase(it);
+            } else {
+                ++it;
+            }
+        }
+        start(i);
+        for (std::int64_t k = i + 1, n = 0; k < m_q.frames && n < m_depth; ++k)
+            if (m_q.present(k)) start(k), ++n;
+        auto& f = m_frames.at(i);
+        std::shared_ptr<const AVFrame> out = f.get().frame;  // rethrows a decoding error
+        merge(i);
+        return out;
+    }
+
+    std::int64_t peak_in_flight() const { return m_peak.load(); }
+
+private:
+    struct Decoded {
+        std::shared_ptr<const AVFrame> frame;
+        DecodeCounters counters;
+    };
+
+    void start(std::int64_t i)
+    {
+        if (m_frames.count(i)) return;
+        std::string file = m_q.file(i);
+        m_frames.emplace(i, std::async(std::launch::async, [this, file] {
+                                int now = ++m_in_flight;
+                                for (int p = m_peak.load();
+                                     now > p && !m_peak.compare_exchange_weak(p, now);) {
+                                }
+                                struct Done {
+                                    std::atomic<int>& n;
+                                    ~Done() { --n; }
+                                } done{m_in_flight};
+                                Decoded d;
+                                MediaInfo one = m_info;
+                                one.path = file;
+                                one.sequence.reset();
+                                VideoDecoder dec(one, 1, d.counters);
+                                const AVFrame* f = dec.frame_at(Rational(0));
+                                AVFrame* copy = av_frame_clone(f);
+                                if (!copy) throw std::bad_alloc();
+                                d.frame = std::shared_ptr<const AVFrame>(copy, [](const AVFrame* p) {
+                                    AVFrame* q = const_cast<AVFrame*>(p);
+                                    av_frame_free(&q);
+                                });
+                                return d;
+                            }).share());
+    }
+
+    /// Adds a finished decode's counters once.
+    void merge(std::int64_t i)
+    {
+        auto it = m_frames.find(i);
+        if (it == m_frames.end() || !m_merged.insert(i).second) return;
+        try {
+            const DecodeCounters& c = it->second.get().counters;
+            m_counters.decoders_opened += c.decoders_opened;
+            m_counters.frames_decoded += c.frames_decoded;
+        } catch (...) {
+        }
+        if (m_merged.size() > 4096) m_merged.clear();
+    }
+
+    const MediaInfo& m_info;
+    const SequenceInfo& m_q;
+    DecodeCounters& m_counters;
+    int m_depth;
+    std::map<std::int64_t, std::shared_future<Decoded>> m_frames;
+    std::set<std::int64_t> m_merged;
+    std::atomic<int> m_in_flight{0}, m_peak{0};
+};
+
 }  // namespace detail
 
 struct DecoderPool::Source {
@@ -352,6 +479,8 @@ struct DecoderPool::Source {
     std::vector<std::unique_ptr<detail::VideoDecoder>> decoders;
     detail::Converter converter;
     std::shared_ptr<const Image> still;
+    std::unique_ptr<detail::SequenceReader> sequence;
+    std::int64_t last_index = -1;  ///< sequences: the file index of last_picture
     // The last picture served per decoder frame, so repeated requests for one frame
     // (slow motion, a comp shown twice) convert it once.
     const AVFrame* last_frame = nullptr;
@@ -378,8 +507,13 @@ int DecoderPool::close_except(const std::set<std::string>& keep)
     int closed = 0;
     for (auto& [id, source] : m_sources) {
         if (keep.count(id) || source->decoders.empty()) continue;
-        closed += int(source->decoders.size());
+        closed += int(source->decoders.size()) + (source->sequence ? 1 : 0);
         source->decoders.clear();
+        if (source->sequence)
+            m_counters.sequence_decodes_peak =
+                std::max(m_counters.sequence_decodes_peak, source->sequence->peak_in_flight());
+        source->sequence.reset();
+        source->last_index = -1;
         source->last_frame = nullptr;
         source->last_pts = -1;
         source->last_picture.reset();
@@ -387,6 +521,30 @@ int DecoderPool::close_except(const std::set<std::string>& keep)
     }
     m_counters.decoders_closed += closed;
     return closed;
+}
+
+bool DecoderPool::is_vector(const std::string& media) const
+{
+    auto it = m_sources.find(media);
+    return it != m_sources.end() && it->second->info.still_image && it->second->info.video &&
+           it->second->info.video->codec == "svg" && !it->second->info.logical_size;
+}
+
+std::shared_ptr<const Image> DecoderPool::raster(const std::string& media, int w, int h)
+{
+    Stopwatch started;
+    auto it = m_sources.find(media);
+    if (it == m_sources.end() || !is_vector(media))
+        throw Error(ErrorCode::internal, "decode", "media \"" + media + "\" is not a vector picture");
+    Source& src = *it->second;
+    detail::VideoDecoder dec(src.info, 1, m_counters, std::pair{w, h});
+    const AVFrame* f = dec.frame_at(Rational(0));
+    auto out = std::make_shared<const Image>(f->width == w && f->height == h
+                                                 ? src.converter.convert(f, 0, src.info.path)
+                                                 : src.converter.convert(f, 0, src.info.path, Rect{}, w, h));
+    ++m_counters.pictures_converted;
+    m_counters.seconds += started.seconds();
+    return out;
 }
 
 bool DecoderPool::has_picture(const std::string& media) const
@@ -437,6 +595,11 @@ std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, cons
         }
         account();
         return src.still;
+    }
+    if (src.info.sequence) {
+        std::shared_ptr<const Image> p = sequence_picture(src, source_time, part, w, h);
+        account();
+        return p;
     }
     if (src.info.logical_size) {
         // A stand-in: the part asked for, in the timeline's pixels, mapped onto its own.
@@ -494,6 +657,47 @@ std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, cons
     src.last_h = h;
     ++m_counters.pictures_converted;
     account();
+    return src.last_picture;
+}
+
+std::shared_ptr<const Image> DecoderPool::sequence_picture(Source& src, const Rational& source_time,
+                                                           Rect part, int w, int h)
+{
+    const SequenceInfo& q = *src.info.sequence;
+    if (!src.sequence) {
+        src.sequence = std::make_unique<detail::SequenceReader>(src.info, m_counters);
+        src.last_index = -1;
+    }
+    std::int64_t i = src.sequence->index_at(source_time);
+    if (!q.present(i)) {
+        if (q.missing == "hold") {  // the last frame before it that exists, else the first after
+            std::int64_t k = i;
+            while (k >= 0 && !q.present(k)) --k;
+            if (k < 0)
+                for (k = i; !q.present(k);) ++k;
+            i = k;
+        } else {  // black, at the size asked for
+            int bw = w ? w : (part.empty() ? src.info.video->display_width : part.w);
+            int bh = h ? h : (part.empty() ? src.info.video->display_height : part.h);
+            auto black = std::make_shared<Image>(bw, bh, false);
+            black->fill(Yuva{16, 128, 128, 255});
+            return black;
+        }
+    }
+    if (src.last_picture && src.last_index == i && src.last_part == part && src.last_w == w &&
+        src.last_h == h)
+        return src.last_picture;
+    std::shared_ptr<const AVFrame> f = src.sequence->frame(i);
+    m_counters.sequence_decodes_peak =
+        std::max(m_counters.sequence_decodes_peak, src.sequence->peak_in_flight());
+    src.last_picture =
+        std::make_shared<const Image>(src.converter.convert(f.get(), 0, q.file(i), part, w, h));
+    src.last_index = i;
+    src.last_frame = nullptr;
+    src.last_part = part;
+    src.last_w = w;
+    src.last_h = h;
+    ++m_counters.pictures_converted;
     return src.last_picture;
 }
 

@@ -22,6 +22,8 @@ struct DecodeCounters {
     std::int64_t frames_decoded = 0;
     std::int64_t pictures_converted = 0;
     double seconds = 0;  ///< wall time spent decoding and converting
+    /// Image sequences: the most frame files one reader had decoding at once.
+    std::int64_t sequence_decodes_peak = 0;
 };
 
 namespace detail {
@@ -62,6 +64,11 @@ public:
     /// request opens one again). Returns how many were closed.
     int close_except(const std::set<std::string>& keep);
 
+    /// Whether a source is a vector still (SVG), drawn at any size without loss.
+    bool is_vector(const std::string& media) const;
+    /// A vector still rasterised whole at exactly w x h (not cached here).
+    std::shared_ptr<const Image> raster(const std::string& media, int w, int h);
+
     /// Whether a source has a picture at all (an audio file on a video track has none).
     bool has_picture(const std::string& media) const;
     /// Upright picture size of a source (rotation applied); for a stand-in (a proxy), its
@@ -72,6 +79,8 @@ public:
 
 private:
     struct Source;
+    std::shared_ptr<const Image> sequence_picture(Source& src, const Rational& source_time, Rect part, int w,
+                                                  int h);
     std::map<std::string, std::unique_ptr<Source>> m_sources;
     int m_threads;
     DecodeCounters m_counters;

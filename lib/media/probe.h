@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace reel {
 
@@ -35,6 +36,21 @@ struct AudioStreamInfo {
     std::optional<Rational> duration;
 };
 
+/// The frames of an image sequence: frame i (at source time i / rate) is file number
+/// first + i × step of `pattern` (util/sequence_pattern.h).
+struct SequenceInfo {
+    std::string pattern;  ///< the resolved path, with its frame-number field
+    std::int64_t first = 0, step = 1;
+    std::int64_t frames = 0;
+    Rational rate;
+    /// What a missing file shows: "error" (never reached: probing fails), "black" or "hold".
+    std::string missing = "error";
+    std::vector<std::int64_t> absent;  ///< indices of frames with no file, ascending
+
+    std::string file(std::int64_t index) const;
+    bool present(std::int64_t index) const;
+};
+
 /// What probing a file found. Plain data; copy freely.
 struct MediaInfo {
     std::string path;
@@ -51,6 +67,8 @@ struct MediaInfo {
     /// source's size and maps the parts asked for onto the stand-in's own pixels
     /// (`video->display_width` x `display_height`).
     std::optional<std::pair<int, int>> logical_size;
+    /// Set for an image sequence (probe_sequence): `path` is then its pattern.
+    std::optional<SequenceInfo> sequence;
 };
 
 /// Opens and inspects a media file (libavformat/libavcodec; reads at most a few hundred
@@ -58,6 +76,23 @@ struct MediaInfo {
 /// Throws Error(media) naming the file when it is missing, unreadable, not media, or has
 /// neither a video nor an audio stream. Thread-safe (no shared state).
 MediaInfo probe_media(const std::string& path);
+
+/// What an image sequence's entry asks for (`media.<id>.sequence`).
+struct SequenceRequest {
+    Rational rate;
+    std::optional<std::int64_t> start, end;  ///< default: the lowest / highest number on disk
+    std::int64_t step = 1;
+    std::string missing = "error";  ///< error, black or hold
+};
+
+/// Probes a numbered image sequence once: lists the pattern's folder for the numbers on disk
+/// (or, when the frame-number field is in a folder name, tries each number of start..end),
+/// settles the range, finds the missing files, and probes the first existing file for the
+/// picture's size and format. Throws Error(media) naming the pattern when no file matches,
+/// or naming the first missing file under the "error" policy. The fingerprint covers the
+/// range and policy and every file's size and modification time (no file is read but the
+/// first).
+MediaInfo probe_sequence(const std::string& pattern, const SequenceRequest& request);
 
 /// A stable identity for a file's content that is cheap on large files: SHA-256 over its
 /// size, modification time (ns) and its first and last 64 KiB, as 32 hex digits. It

@@ -41,6 +41,7 @@ struct Mapping {
 std::string kind_of(const MediaInfo& info)
 {
     if (info.still_image) return "image";
+    if (info.sequence) return "image sequence";
     if (info.video) return "video";
     return "audio";
 }
@@ -135,7 +136,12 @@ SourceTable probe_sources(const Timeline& tl)
     for (const auto& [id, ref] : tl.media) {
         if (!used.count(id)) continue;
         try {
-            table.emplace(id, probe_media(ref.resolved.string()));
+            if (const auto& q = ref.sequence)
+                table.emplace(id, probe_sequence(ref.resolved.string(),
+                                                 SequenceRequest{q->rate, q->start, q->end, q->step,
+                                                                 to_string(q->missing)}));
+            else
+                table.emplace(id, probe_media(ref.resolved.string()));
         } catch (const Error& e) {
             // The location is the project's "path" entry; the message names the file.
             Error located(e.code(), "media", "media \"" + id + "\": " + e.message(), e.hint());

@@ -55,6 +55,7 @@ void add(DecodeCounters& a, const DecodeCounters& b)
     a.frames_decoded += b.frames_decoded;
     a.pictures_converted += b.pictures_converted;
     a.seconds += b.seconds;
+    a.sequence_decodes_peak = std::max(a.sequence_decodes_peak, b.sequence_decodes_peak);
 }
 
 void add(ComposeCounters& a, const ComposeCounters& b)

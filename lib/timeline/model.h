@@ -3,6 +3,7 @@
 
 #include "time/frames.h"
 #include "time/rational.h"
+#include "util/sequence_pattern.h"
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -145,12 +146,6 @@ struct ImageSequence {
     std::int64_t step = 1;
     MissingFrames missing = MissingFrames::error;
 };
-
-/// What is wrong with `path` as an image sequence's name pattern (it must hold exactly one
-/// frame-number field, %d or %0Nd, N ≤ 18; %% is a literal percent sign), or empty.
-std::string sequence_pattern_problem(const std::string& path);
-/// The file name of frame `number` of a valid pattern: "shot.%04d.exr", 7 → "shot.0007.exr".
-std::string sequence_frame_path(const std::string& pattern, std::int64_t number);
 
 struct MediaRef {
     std::string id;

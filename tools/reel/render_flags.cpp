@@ -399,6 +399,7 @@ nlohmann::json render_stats(const std::string& command, const RenderResult& r, d
     stats["decoders_opened"] = r.decode.decoders_opened;
     stats["seeks"] = r.decode.seeks;
     stats["frames_decoded"] = r.decode.frames_decoded;
+    stats["sequence_decodes_peak"] = r.decode.sequence_decodes_peak;
     stats["layers_drawn"] = r.compose.layers_drawn;
     stats["comps_rendered"] = r.compose.comps_rendered;
     stats["direct_frames"] = r.compose.direct_frames;

@@ -371,3 +371,105 @@ TEST(Mix, SweepsEverySampleValueOnEveryTarget)
             }
     });
 }
+
+namespace ref {
+
+/// mix_varying() per sample: the weight of luma column (or row) i; a chroma sample takes
+/// that of its block's first luma column (or row).
+void mix_varying(Image& a, const Image& b, const std::vector<std::uint8_t>& weights, bool per_column)
+{
+    auto alpha_at = [](const Image& img, int x, int y) {
+        return img.has_alpha() ? int(img.plane(3)[std::size_t(y) * img.stride(3) + x]) : 255;
+    };
+    auto weight = [&](int x, int y) { return int(weights[std::size_t(per_column ? x : y)]); };
+    for (int y = 0; y < a.chroma_height(); ++y)
+        for (int x = 0; x < a.chroma_width(); ++x) {
+            int lx = std::min(2 * x, a.width() - 1), ly = std::min(2 * y, a.height() - 1);
+            int wb = weight(lx, ly), wa = 255 - wb;
+            int ta = alpha_at(a, lx, ly) * wa, tb = alpha_at(b, lx, ly) * wb;
+            int out = ta + tb;
+            if (out == 0) continue;
+            std::size_t i = std::size_t(y) * a.stride(1) + x;
+            std::size_t j = std::size_t(y) * b.stride(1) + x;
+            for (int p = 1; p <= 2; ++p)
+                a.plane(p)[i] = clamp8((a.plane(p)[i] * ta + b.plane(p)[j] * tb + out / 2) / out);
+        }
+    if (!a.has_alpha()) a.add_alpha();
+    for (int y = 0; y < a.height(); ++y)
+        for (int x = 0; x < a.width(); ++x) {
+            int wb = weight(x, y), wa = 255 - wb;
+            int ta = alpha_at(a, x, y) * wa, tb = alpha_at(b, x, y) * wb;
+            int out = ta + tb;
+            std::size_t i = std::size_t(y) * a.stride(0) + x;
+            if (out > 0)
+                a.plane(0)[i] = clamp8(
+                    (a.plane(0)[i] * ta + b.plane(0)[std::size_t(y) * b.stride(0) + x] * tb + out / 2) / out);
+            a.plane(3)[i] = clamp8(div255(out));
+        }
+}
+
+}  // namespace ref
+
+TEST(MixVarying, MatchesPerSampleReferenceOnEveryTarget)
+{
+    for_each_target([] {
+        std::mt19937 rng(11);
+        std::uniform_int_distribution<int> byte(0, 255);
+        const int sizes[][2] = {{67, 45}, {66, 44}, {1, 1}, {3, 2}, {129, 5}};
+        for (const auto& size : sizes)
+            for (int alphas = 0; alphas < 4; ++alphas)
+                for (bool per_column : {true, false}) {
+                    // Runs of equal weights (a hard edge), a ramp, and random values.
+                    std::vector<std::uint8_t> weights(std::size_t(per_column ? size[0] : size[1]));
+                    for (std::size_t i = 0; i < weights.size(); ++i)
+                        weights[i] = i < weights.size() / 3       ? 255
+                                     : i < 2 * weights.size() / 3 ? std::uint8_t(byte(rng))
+                                                                  : 0;
+                    Image a = random_image(size[0], size[1], alphas & 1, rng);
+                    Image b = random_image(size[0], size[1], alphas & 2, rng);
+                    Image want = a.clone();
+                    ref::mix_varying(want, b, weights, per_column);
+                    mix_varying(a, b, weights, per_column);
+                    SCOPED_TRACE(std::to_string(size[0]) + "x" + std::to_string(size[1]) + ", alphas " +
+                                 std::to_string(alphas) + (per_column ? ", columns" : ", rows"));
+                    ASSERT_EQ(difference(want, a), "");
+                }
+    });
+}
+
+TEST(MixVarying, UniformWeightsEqualMix)
+{
+    std::mt19937 rng(3);
+    Image a = random_image(40, 30, true, rng), b = random_image(40, 30, true, rng);
+    Image m = a.clone(), v = a.clone();
+    mix(m, b, 77 / 255.0);
+    mix_varying(v, b, std::vector<std::uint8_t>(40, 77), true);
+    EXPECT_EQ(difference(m, v), "");
+}
+
+TEST(Flipped, MirrorsEveryPlane)
+{
+    std::mt19937 rng(9);
+    for (bool alpha : {false, true})
+        for (auto [w, h] : {std::pair{6, 4}, std::pair{7, 5}, std::pair{1, 1}}) {
+            Image src = random_image(w, h, alpha, rng);
+            for (int fx = 0; fx < 2; ++fx)
+                for (int fy = 0; fy < 2; ++fy) {
+                    Image out = flipped(src, fx, fy);
+                    ASSERT_EQ(out.width(), w);
+                    ASSERT_EQ(out.has_alpha(), alpha);
+                    for (int p = 0; p < (alpha ? 4 : 3); ++p) {
+                        int pw = p == 1 || p == 2 ? src.chroma_width() : w;
+                        int ph = p == 1 || p == 2 ? src.chroma_height() : h;
+                        for (int y = 0; y < ph; ++y)
+                            for (int x = 0; x < pw; ++x)
+                                ASSERT_EQ(out.plane(p)[std::size_t(y) * out.stride(p) + x],
+                                          src.plane(p)[std::size_t(fy ? ph - 1 - y : y) * src.stride(p) +
+                                                       (fx ? pw - 1 - x : x)])
+                                    << "plane " << p << " (" << x << ", " << y << ") flip " << fx << fy;
+                    }
+                    // Twice is the identity.
+                    EXPECT_EQ(difference(src, flipped(out, fx, fy)), "");
+                }
+        }
+}

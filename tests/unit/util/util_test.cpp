@@ -2,6 +2,7 @@
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/sequence_pattern.h"
 #include "util/strings.h"
 
 #include <gtest/gtest.h>
@@ -118,4 +119,45 @@ TEST(Strings, HugeNamesAreAbbreviatedAndCheap)
     // Never cut inside a UTF-8 character: 47 ASCII bytes, then a 2-byte "é".
     std::string accented = std::string(47, 'a') + "\xc3\xa9" + std::string(10, 'b');
     EXPECT_EQ(abbreviate(accented), std::string(47, 'a') + "... (59 bytes)");
+}
+
+TEST(SequencePattern, Fields)
+{
+    EXPECT_EQ(sequence_pattern_problem("plates/shot.%04d.exr"), "");
+    EXPECT_EQ(sequence_pattern_problem("f%d.png"), "");
+    EXPECT_EQ(sequence_pattern_problem("100%%/f%06d.dpx"), "");
+    EXPECT_NE(sequence_pattern_problem("shot.exr").find("no frame-number field"), std::string::npos);
+    EXPECT_NE(sequence_pattern_problem("%04d/shot.%04d.exr").find("2 frame-number fields"),
+              std::string::npos);
+    EXPECT_NE(sequence_pattern_problem("shot.%4d.exr").find("not a frame-number field"), std::string::npos);
+    EXPECT_NE(sequence_pattern_problem("shot.%s.exr").find("not a frame-number field"), std::string::npos);
+    EXPECT_NE(sequence_pattern_problem("shot.%0d.exr").find("not a frame-number field"), std::string::npos);
+    EXPECT_NE(sequence_pattern_problem("shot.%").find("not a frame-number field"), std::string::npos);
+    EXPECT_NE(sequence_pattern_problem("%019d").find("not a frame-number field"), std::string::npos);
+
+    EXPECT_EQ(sequence_frame_path("shot.%04d.exr", 7), "shot.0007.exr");
+    EXPECT_EQ(sequence_frame_path("shot.%04d.exr", 12345), "shot.12345.exr");
+    EXPECT_EQ(sequence_frame_path("f%d.png", 0), "f0.png");
+    EXPECT_EQ(sequence_frame_path("100%%/f%06d.dpx", 42), "100%/f000042.dpx");
+}
+
+TEST(SequencePattern, NumbersOfNames)
+{
+    SequencePattern p = split_sequence_pattern("shot.%04d.exr");
+    EXPECT_EQ(p.before, "shot.");
+    EXPECT_EQ(p.after, ".exr");
+    EXPECT_EQ(sequence_frame_number(p, "shot.0007.exr"), 7);
+    EXPECT_EQ(sequence_frame_number(p, "shot.12345.exr"), 12345);
+    EXPECT_EQ(sequence_frame_number(p, "shot.007.exr"), std::nullopt);    // too short
+    EXPECT_EQ(sequence_frame_number(p, "shot.00007.exr"), std::nullopt);  // padded past 4
+    EXPECT_EQ(sequence_frame_number(p, "shot.0007.exr.bak"), std::nullopt);
+    EXPECT_EQ(sequence_frame_number(p, "shot..exr"), std::nullopt);
+    EXPECT_EQ(sequence_frame_number(p, "shot.00a7.exr"), std::nullopt);
+    SequencePattern q = split_sequence_pattern("f%d.png");
+    EXPECT_EQ(sequence_frame_number(q, "f12.png"), 12);
+    EXPECT_EQ(sequence_frame_number(q, "f012.png"), std::nullopt);
+    EXPECT_EQ(sequence_frame_number(q, "f0.png"), 0);
+    // Every number formats and parses back.
+    for (std::int64_t n : {0, 1, 9, 10, 999, 1000, 9999, 10000, 123456789})
+        EXPECT_EQ(sequence_frame_number(p, sequence_frame_path("shot.%04d.exr", n)), n);
 }
