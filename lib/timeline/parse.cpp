@@ -1014,6 +1014,20 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                     it.end = it.start + *it.duration;
                 } else if (it.type == ItemType::clip) {
                     const SourceFacts& f = facts.at(it.media);
+                    if (f.still_image && tl.clips_may_be_stills && track.kind == TrackKind::video &&
+                        (it.frozen() || it.out)) {
+                        // OpenTimelineIO has no image items: its clip of a still holds the
+                        // picture for the clip's length.
+                        Rational length = it.frozen() ? *it.duration : (*it.out - it.in) / it.speed;
+                        it.type = ItemType::image;
+                        it.duration = length;
+                        it.in = Rational(0);
+                        it.out.reset();
+                        it.speed = Rational(1);
+                        it.source_out = length;
+                        it.end = it.start + length;
+                        continue;
+                    }
                     if (f.still_image) {
                         error(it, "media", what(it) + ": media " + quote(it.media) + " is a still image",
                               "use an \"image\" item with a \"duration\"");
