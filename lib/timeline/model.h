@@ -93,6 +93,10 @@ struct Item {
 
     std::optional<Transform> transform;
     std::optional<Crop> crop;
+    /// Not part of the format: a crop read as a window (OTIO, toucan's Crop: x, y, width,
+    /// height in source pixels) whose `crop.right` and `crop.bottom` follow from the source's
+    /// size, which resolve_timeline() knows: the window's width and height.
+    std::optional<std::pair<double, double>> crop_window;
     double opacity = 1;
     Rational fade_in, fade_out;
     std::optional<ColorAdjust> adjust;  ///< the `color` object of non-colour items

@@ -12,6 +12,7 @@
 #include "util/strings.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <map>
@@ -220,6 +221,7 @@ struct Effects {
     bool flip_x = false, flip_y = false;
     double rotation = 0;
     std::optional<std::pair<double, double>> size;  ///< Resize: the picture drawn at 0,0 this big
+    std::optional<std::array<double, 4>> window;    ///< Crop: x, y, width, height in source pixels
     double saturation = 1;
     std::vector<std::string> visual;  ///< labels of the picture effects applied
 
@@ -228,6 +230,22 @@ struct Effects {
     /// The item's transform and colour adjustment with these effects applied.
     void apply(Item& it) const
     {
+        if (window) {
+            // toucan's Crop leaves the window's pixels 1:1 at the top left.
+            Transform t = it.transform.value_or(Transform{});
+            t.x = 0;
+            t.y = 0;
+            t.width = (*window)[2];
+            t.height = (*window)[3];
+            t.fit = Fit::none;
+            if (it.type == ItemType::color) {
+                t.fit = Fit::stretch;  // a flat colour: the window is the box
+            } else {
+                it.crop = Crop{(*window)[0], (*window)[1], 0, 0};
+                it.crop_window = std::pair((*window)[2], (*window)[3]);
+            }
+            it.transform = t;
+        }
         if (flip_x || flip_y || rotation != 0 || size) {
             Transform t = it.transform.value_or(Transform{});
             t.flip_x = t.flip_x != flip_x;
@@ -242,7 +260,7 @@ struct Effects {
             }
             it.transform = t;
         }
-        if (saturation != 1) {
+        if (saturation != 1 && it.type != ItemType::color) {
             ColorAdjust c = it.adjust.value_or(ColorAdjust{});
             c.saturation *= saturation;
             it.adjust = c;
@@ -833,6 +851,7 @@ private:
         slot.item.enabled = enabled;
         slot.item.speed = fx.frozen() ? Rational(0) : fx.speed;
         fx.apply(slot.item);
+        comp_window(slot.item);
         m_tl.compositions.emplace(inner.name, std::move(inner));
         std::vector<Slot> slots{std::move(slot)};
         Track wrapper;
@@ -1070,6 +1089,16 @@ private:
         return fx;
     }
 
+    /// A crop window on a comp item: its right and bottom edges from the composition's size
+    /// (the output's).
+    void comp_window(Item& it)
+    {
+        if (!it.crop_window || !it.crop) return;
+        it.crop->right = std::max(0.0, m_tl.output.width - it.crop->left - it.crop_window->first);
+        it.crop->bottom = std::max(0.0, m_tl.output.height - it.crop->top - it.crop_window->second);
+        it.crop_window.reset();
+    }
+
     /// Effects on an item whose picture is not drawn (an audio track or clip): ignored,
     /// with the usual warning.
     void ignore_visual(const Effects& fx, const std::string& what)
@@ -1103,7 +1132,7 @@ private:
         } else if (s.name == "Effect" && lower(ename).rfind("toucan:", 0) == 0) {
             kind = lower(ename.substr(7));
             if (kind != "flip" && kind != "flop" && kind != "rotate" && kind != "resize" &&
-                kind != "saturate")
+                kind != "saturate" && kind != "crop")
                 return std::nullopt;
             params = e.get("metadata");
         } else {
@@ -1123,6 +1152,34 @@ private:
             double v = n->v->get<double>();
             return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
         };
+        if (kind == "crop") {
+            // A window of the source picture: reel crops before its other picture effects, so
+            // only a crop that comes first maps (later ones stay a warning).
+            if (fx.has_visual()) return std::nullopt;
+            auto pair = [&](const char* key) -> std::optional<std::pair<double, double>> {
+                auto v = params ? params->get(key) : std::nullopt;
+                if (v && v->v->is_array() && v->v->size() == 2 && (*v->v)[0].is_number() &&
+                    (*v->v)[1].is_number())
+                    return std::pair((*v->v)[0].get<double>(), (*v->v)[1].get<double>());
+                error(v ? v->ptr : e.ptr, label + ": its " + quote(key) + " must be two numbers of pixels",
+                      {}, item);
+                return std::nullopt;
+            };
+            auto pos = pair("pos");
+            auto size = pair("size");
+            if (!pos || !size) return false;
+            if (!(pos->first >= 0 && pos->second >= 0 && size->first >= 1 && size->second >= 1 &&
+                  size->first <= 16384 && size->second <= 16384)) {
+                error(e.ptr,
+                      label + ": the window " + format_number(size->first) + "x" +
+                          format_number(size->second) + " at " + format_number(pos->first) + ", " +
+                          format_number(pos->second) + " is not a window of a picture",
+                      {}, item);
+                return false;
+            }
+            fx.window = std::array<double, 4>{pos->first, pos->second, size->first, size->second};
+            return true;
+        }
         if (kind == "flip" || kind == "flop") {
             bool& flip = kind == "flip" ? fx.flip_y : fx.flip_x;
             flip = !flip;
@@ -1361,6 +1418,10 @@ private:
             fx.apply(it);
         else
             ignore_visual(fx, what);
+        if (it.type == ItemType::color && fx.saturation != 1)
+            warn(what +
+                 ": toucan:Saturate on a solid colour is ignored (reel adjusts the colour of pictures "
+                 "only); change the colour instead");
         return slot;
     }
 
@@ -1752,6 +1813,7 @@ private:
         slot.item.enabled = enabled;
         slot.item.speed = fx.frozen() ? Rational(0) : fx.speed;
         fx.apply(slot.item);
+        comp_window(slot.item);
         slot.item.id = item_id(node.name());
         m_tl.compositions.emplace(comp.name, std::move(comp));
         return slot;

@@ -217,13 +217,31 @@ class Stills(OtioReadCase):
             self.assertTrue(all(abs(g - e) <= 3 for g, e in zip(got, expected)), (k, got, expected))
 
 
+class Effects(OtioReadCase):
+    def test_toucan_crop_keeps_the_window_at_the_top_left(self):
+        # Left half red, right half blue; the window is the blue half, drawn 1:1 at 0,0.
+        ru.write_png(self.dir / "halves.png", [[(255, 0, 0)] * 32 + [(0, 0, 255)] * 32 for _ in range(H)])
+        crop = {"OTIO_SCHEMA": "Effect.1", "effect_name": "toucan:Crop",
+                "metadata": {"pos": [32, 0], "size": [32, 24]}}
+        doc = timeline([track([clip("window", ext("halves.png"), tr(0, 2, 24), [crop])])],
+                       {"reel": {"width": W, "height": H, "fps": 24, "background": "#000000"}})
+        project = self.write_otio(doc, "crop.otio")
+        frames, _, _ = ru.decode(self.render(project, "crop.mp4"))
+        blue, black = ru.yuv((0, 0, 255)), ru.yuv((0, 0, 0))
+        for (x, y), expected in [((8, 8), blue), ((24, 16), blue), ((48, 8), black), ((8, 40), black)]:
+            got = frames[0].yuv(x, y)
+            self.assertTrue(all(abs(g - e) <= 3 for g, e in zip(got, expected)), ((x, y), got, expected))
+
+
 class Strict(OtioReadCase):
     def test_warnings_are_errors_before_any_work(self):
         blur = {"OTIO_SCHEMA": "Effect.1", "effect_name": "toucan:Blur"}
+        flip = {"OTIO_SCHEMA": "Effect.1", "effect_name": "toucan:Flip"}
+        # reel crops before flipping: a crop after a flip is not drawn, a warning.
         crop = {"OTIO_SCHEMA": "Effect.1", "effect_name": "toucan:Crop", "metadata": {"pos": [0, 0], "size": [8, 8]}}
         ru.write_png(self.dir / "red.png", [[(255, 0, 0)] * W for _ in range(H)])
         doc = timeline([track([clip("soft", ext("red.png"), tr(0, 24, 24), [blur]),
-                               clip("cut", ext("red.png"), tr(0, 24, 24), [crop])])],
+                               clip("cut", ext("red.png"), tr(0, 24, 24), [flip, crop])])],
                        {"reel": {"width": W, "height": H, "fps": 24}})
         project = self.write_otio(doc, "fx.otio")
         r = run_reel("plan", project)

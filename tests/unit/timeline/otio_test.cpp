@@ -1303,7 +1303,10 @@ TEST(OtioIssue16, ToucanPictureEffectsMapToTransformAndColour)
               {json{{"OTIO_SCHEMA", "ResizeEffect.1"}, {"width", 320}, {"height", 180}}}),
          clip("grey", external("a.mov"), tr(0, 24, 24), {effect("toucan:Saturate", {{"value", 0.0}})}),
          clip("crop", external("a.mov"), tr(0, 24, 24),
-              {effect("toucan:Crop", {{"pos", {0, 0}}, {"size", {10, 10}}})})})}));
+              {effect("toucan:Crop", {{"pos", {100, 50}}, {"size", {640, 360}}})}),
+         clip("late crop", external("a.mov"), tr(0, 24, 24),
+              json::array({effect("toucan:Flip"),
+                           effect("toucan:Crop", {{"pos", {0, 0}}, {"size", {10, 10}}})}))})}));
     const Timeline& tl = o.timeline;
     EXPECT_TRUE(item(tl, "flip").transform->flip_y);
     EXPECT_FALSE(item(tl, "flip").transform->flip_x);
@@ -1322,9 +1325,22 @@ TEST(OtioIssue16, ToucanPictureEffectsMapToTransformAndColour)
     ASSERT_TRUE(item(tl, "grey").adjust);
     EXPECT_EQ(item(tl, "grey").adjust->saturation, 0.0);
     EXPECT_FALSE(item(tl, "grey").transform);
-    // Crop needs the source's size, which reading does not know: still a warning.
+    // Crop: the window's pixels 1:1 at the top left; its right and bottom edges follow from
+    // the source's size once known (a.mov: 1920x1080 in the fake facts).
+    const Item& crop = item(tl, "crop");
+    EXPECT_EQ(std::tuple(crop.crop->left, crop.crop->top), std::tuple(100.0, 50.0));
+    EXPECT_EQ(crop.crop_window, (std::pair(640.0, 360.0)));
+    const Transform& box = *crop.transform;
+    EXPECT_EQ(std::tuple(box.x, box.y, *box.width, *box.height, box.fit),
+              std::tuple(0.0, 0.0, 640.0, 360.0, Fit::none));
+    Timeline settled = resolved(tl);
+    const Item& cropped = item(settled, "crop");
+    EXPECT_EQ(std::tuple(cropped.crop->right, cropped.crop->bottom), std::tuple(1920.0 - 740, 1080.0 - 410));
+    EXPECT_FALSE(cropped.crop_window);
+    // reel crops before flipping: a crop after a flip is not what toucan draws, a warning.
     ASSERT_EQ(o.warnings.size(), 1u) << joined(o.warnings);
-    EXPECT_ANY(o.warnings, "\"toucan:Crop\"", "clip \"crop\"", "ignored");
+    EXPECT_ANY(o.warnings, "\"toucan:Crop\"", "clip \"late crop\"", "ignored");
+    EXPECT_FALSE(item(tl, "late crop").crop);
 
     auto errors = read_errors(
         timeline({track("V", {clip("no angle", external("a.mov"), tr(0, 24, 24), {effect("toucan:Rotate")}),
@@ -1335,6 +1351,20 @@ TEST(OtioIssue16, ToucanPictureEffectsMapToTransformAndColour)
     EXPECT_ANY(errors, "clip \"no angle\"", "\"toucan:Rotate\"", "\"angle\"");
     EXPECT_ANY(errors, "/effects/0/metadata/size", "clip \"bad size\"", "[width, height]");
     EXPECT_ANY(errors, "/effects/0/metadata/value", "clip \"too saturated\"", "0 to 4");
+
+    // A window outside the picture is found once the source's size is known.
+    Timeline outside =
+        read(timeline(
+                 {track("V", {clip("wide", external("a.mov"), tr(0, 24, 24),
+                                   {effect("toucan:Crop", {{"pos", {1800, 0}}, {"size", {640, 360}}})})})}))
+            .timeline;
+    try {
+        resolve_timeline(outside, test::fake_facts(outside));
+        FAIL() << "a crop window outside the picture was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(e.message().find("crop window (640x360 at 1800, 0) is not inside media"), std::string::npos)
+            << e.message();
+    }
 }
 
 TEST(OtioIssue16, EffectsOnTracksAndStacksWrapThemInACompositionItem)
@@ -1355,6 +1385,14 @@ TEST(OtioIssue16, EffectsOnTracksAndStacksWrapThemInACompositionItem)
     const Item& g = item(tl, "grey");
     EXPECT_EQ(g.type, ItemType::comp);
     EXPECT_EQ(g.adjust->saturation, 0.5);
+    // A crop on a track: the composition is the output's size (1920x1080 by default).
+    json cropped_track = track("window", {clip("w", external("a.mov"), tr(0, 24, 24))});
+    cropped_track["effects"] = json::array({effect("toucan:Crop", {{"pos", {20, 10}}, {"size", {100, 50}}})});
+    Timeline windowed = read(timeline({cropped_track})).timeline;
+    const Item& wi = item(windowed, "window");
+    EXPECT_EQ(std::tuple(wi.crop->left, wi.crop->top, wi.crop->right, wi.crop->bottom),
+              std::tuple(20.0, 10.0, 1800.0, 1020.0));
+    EXPECT_FALSE(wi.crop_window);
     // The audio track's flip changes nothing that is heard: a warning.
     EXPECT_ANY(o.warnings, "\"toucan:Flip\"", "track \"sound\"", "ignored");
 
@@ -1367,6 +1405,14 @@ TEST(OtioIssue16, EffectsOnTracksAndStacksWrapThemInACompositionItem)
     EXPECT_EQ(root_item.type, ItemType::comp);
     EXPECT_TRUE(root_item.transform->flip_y);
     EXPECT_EQ(whole.root.duration, Rational(1));
+    // Saturation of a solid colour: reel's colour adjustment is for pictures, a warning.
+    json fill = {{"OTIO_SCHEMA", "GeneratorReference.1"},
+                 {"generator_kind", "toucan:Fill"},
+                 {"parameters", {{"color", {1.0, 0.0, 0.0, 1.0}}}}};
+    OtioTimeline washed = read(timeline(
+        {track("V", {clip("wash", fill, tr(0, 24, 24), {effect("toucan:Saturate", {{"value", 0.5}})})})}));
+    EXPECT_FALSE(item(washed.timeline, "wash").adjust);
+    EXPECT_ANY(washed.warnings, "clip \"wash\"", "toucan:Saturate", "solid colour");
 }
 
 TEST(OtioIssue16, WipesFromReelToucanAndOtioTransitionTypes)
