@@ -158,8 +158,50 @@ SourceTable probe_sources(const Timeline& tl)
     return table;
 }
 
+FpsSource settle_frame_rate(Timeline& tl, const SourceTable& sources, const std::optional<Rational>& fps)
+{
+    Output& o = tl.output;
+    if (fps) {
+        o.fps = *fps;
+        o.fps_source = FpsSource::flag;
+    } else if (o.fps_source == FpsSource::fallback) {
+        if (auto rate = common_video_rate(tl, sources)) {
+            o.fps = *rate;
+            o.fps_source = FpsSource::media;
+        }
+    }
+    return o.fps_source;
+}
+
+std::optional<Rational> common_video_rate(const Timeline& tl, const SourceTable& sources)
+{
+    std::map<Rational, int> clips;
+    tl.for_each_item([&](const Composition&, const Track&, const Item& it) {
+        if (it.type != ItemType::clip) return;
+        auto s = sources.find(it.media);
+        if (s == sources.end() || s->second.still_image || !s->second.video) return;
+        Rational r = snap_ntsc_rate(s->second.video->frame_rate);
+        if (r <= Rational(0) || !frame_rate_problem(r).empty()) return;
+        ++clips[r];
+    });
+    std::optional<Rational> best;
+    int most = 0;
+    for (const auto& [rate, n] : clips)  // ascending: a tie goes to the higher rate
+        if (n >= most) {
+            best = rate;
+            most = n;
+        }
+    return best;
+}
+
 Project open_project(const std::filesystem::path& file, const std::filesystem::path& media_root)
 {
+    return open_project(file, ProjectOptions{media_root, std::nullopt});
+}
+
+Project open_project(const std::filesystem::path& file, const ProjectOptions& options)
+{
+    const std::filesystem::path& media_root = options.media_root;
     Project p;
     Stopwatch started;
     auto lap = [&] {
@@ -177,6 +219,7 @@ Project open_project(const std::filesystem::path& file, const std::filesystem::p
     }
     p.parse_seconds = lap();
     p.sources = probe_sources(p.timeline);
+    settle_frame_rate(p.timeline, p.sources, options.fps);
     resolve_timeline(p.timeline, source_facts(p.sources));
     p.probe_seconds = lap();
     return p;
@@ -388,6 +431,7 @@ nlohmann::ordered_json plan_to_json(const Plan& plan)
                  {"height", o.height},
                  {"fps", o.fps.to_string()},
                  {"fps_value", o.fps.to_double()},
+                 {"fps_source", to_string(o.fps_source)},
                  {"background", o.background.to_string()},
                  {"audio", {{"sample_rate", o.audio.sample_rate}, {"channels", o.audio.channels}}},
                  {"video", video}}}};
@@ -498,8 +542,9 @@ std::string plan_to_text(const Plan& plan)
     char buf[512];
     const Output& o = plan.output;
     out << "project   " << plan.project << "\n";
-    std::snprintf(buf, sizeof buf, "output    %dx%d @ %s fps (%.3f), %s, %s crf/bitrate %s, gop %d\n",
-                  o.width, o.height, o.fps.to_string().c_str(), o.fps.to_double(),
+    std::snprintf(buf, sizeof buf,
+                  "output    %dx%d @ %s fps (%.3f, from %s), %s, %s crf/bitrate %s, gop %d\n", o.width,
+                  o.height, o.fps.to_string().c_str(), o.fps.to_double(), to_string(o.fps_source),
                   o.background.to_string().c_str(), o.video.codec.c_str(),
                   o.video.bitrate ? (std::to_string(*o.video.bitrate) + " b/s").c_str()
                                   : std::to_string(o.crf_or_default()).substr(0, 4).c_str(),

@@ -37,8 +37,27 @@ struct Project {
     double parse_seconds = 0, probe_seconds = 0;
 };
 
+/// The most common video frame rate among the clip items' probed media (NTSC rates
+/// written as decimals snapped to n × 1000/1001; a tie goes to the higher rate), counting
+/// each clip item once; none when no clip shows a video with a rate reel can encode.
+std::optional<Rational> common_video_rate(const Timeline& timeline, const SourceTable& sources);
+
+/// Fixes the output rate once the sources are probed: `fps` (--fps) when given, else the
+/// rate the timeline states, else (a timeline that states none, as OpenTimelineIO files
+/// usually do) common_video_rate(), else default_fps. Records and returns where it came from.
+FpsSource settle_frame_rate(Timeline& timeline, const SourceTable& sources,
+                            const std::optional<Rational>& fps);
+
+/// How a project is opened.
+struct ProjectOptions {
+    std::filesystem::path media_root;  ///< OTIO: relative media paths against this folder
+    std::optional<Rational> fps;       ///< --fps: the output rate, whatever the timeline says
+};
+
 /// load_timeline (or load_otio for .otio files, relative media under `media_root` when
-/// given) + probe_sources + resolve_timeline. Throws the first failing step's Error.
+/// given) + probe_sources + settle_frame_rate + resolve_timeline. Throws the first failing
+/// step's Error.
+Project open_project(const std::filesystem::path& file, const ProjectOptions& options);
 Project open_project(const std::filesystem::path& file, const std::filesystem::path& media_root = {});
 
 struct PlanOptions {

@@ -4,6 +4,7 @@
 #include "util/error.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace reel {
@@ -79,6 +80,26 @@ const char* to_string(WipeDirection direction)
         case WipeDirection::down: return "down";
     }
     return "right";
+}
+
+const char* to_string(FpsSource source)
+{
+    switch (source) {
+        case FpsSource::timeline: return "timeline";
+        case FpsSource::flag: return "--fps";
+        case FpsSource::media: return "media";
+        case FpsSource::fallback: return "default";
+    }
+    return "timeline";
+}
+
+Rational snap_ntsc_rate(const Rational& rate)
+{
+    if (rate.den() == 1 || rate.den() == 1001) return rate;
+    double d = rate.to_double();
+    for (int n : {24, 30, 48, 60, 96, 120, 240})
+        if (std::abs(d - n * 1000.0 / 1001.0) < 0.005) return Rational(std::int64_t(n) * 1000, 1001);
+    return rate;
 }
 
 const char* to_string(MissingFrames policy)

@@ -94,6 +94,10 @@ struct Item {
 
     std::optional<Transform> transform;
     std::optional<Crop> crop;
+    /// Not part of the format: a crop read as a window (OTIO, toucan's Crop: x, y, width,
+    /// height in source pixels) whose `crop.right` and `crop.bottom` follow from the source's
+    /// size, which resolve_timeline() knows: the window's width and height.
+    std::optional<std::pair<double, double>> crop_window;
     double opacity = 1;
     Rational fade_in, fade_out;
     std::optional<ColorAdjust> adjust;  ///< the `color` object of non-colour items
@@ -177,9 +181,26 @@ inline constexpr std::int64_t max_fps_term = 1000000;
 /// or empty.
 std::string frame_rate_problem(const Rational& fps);
 
+/// Where the output rate came from, as `reel plan` reports it.
+enum class FpsSource {
+    timeline,  ///< written in the timeline: `output.fps`, or an OTIO file's metadata.reel.fps
+    flag,      ///< the command's --fps
+    media,     ///< the most common video rate among the clips' media (OTIO input)
+    fallback,  ///< none of these: default_fps
+};
+/// "timeline", "--fps", "media", "default".
+const char* to_string(FpsSource source);
+/// The output rate of a timeline that says none and whose clips have no video rate.
+inline constexpr int default_fps = 24;
+
+/// A rate written as a decimal near an NTSC rate (23.976, 29.97002997, 59.94...) means that
+/// rate exactly, n × 1000/1001; integer rates and others are returned unchanged.
+Rational snap_ntsc_rate(const Rational& rate);
+
 struct Output {
     int width = 0, height = 0;
     Rational fps;
+    FpsSource fps_source = FpsSource::timeline;  ///< not part of the format: how `fps` was chosen
     Color background;
     AudioSettings audio;
     VideoSettings video;
@@ -210,6 +231,10 @@ struct Timeline {
     std::map<std::string, Composition> compositions;
     Composition root;
     std::shared_ptr<const JsonDocument> document;  ///< for locating errors
+    /// Read from OpenTimelineIO, which has no image items: a clip whose media probes as a
+    /// still image becomes an image item lasting the clip's length (resolve_timeline). A
+    /// reel timeline keeps that an error.
+    bool clips_may_be_stills = false;
 
     const Composition& composition(const std::string& name) const;
     /// Root plus named compositions, each once: every item in the project.

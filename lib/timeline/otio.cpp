@@ -12,6 +12,7 @@
 #include "util/strings.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <map>
@@ -133,15 +134,9 @@ int known_version(const std::string& name)
     return it == versions.end() ? 0 : it->second;
 }
 
-/// A rate written as a decimal near an NTSC rate (23.976, 29.97002997, 59.94...) means
-/// that rate exactly; integer rates and others are kept as written.
 Rational snap_rate(const Rational& r)
 {
-    if (r.den() == 1) return r;
-    double d = r.to_double();
-    for (int n : {24, 30, 48, 60, 96, 120, 240})
-        if (std::abs(d - n * 1000.0 / 1001.0) < 0.005) return Rational(std::int64_t(n) * 1000, 1001);
-    return r;
+    return snap_ntsc_rate(r);
 }
 
 /// A RationalTime: exact seconds and the rate it was written at.
@@ -185,8 +180,8 @@ bool is_drive_path(const std::string& p)
 /// Still-image file names: their clips become `image` items that hold their picture.
 bool is_still_name(const std::string& path)
 {
-    static const std::set<std::string> stills = {".png", ".jpg",  ".jpeg", ".tif", ".tiff",
-                                                 ".bmp", ".webp", ".exr",  ".dpx", ".tga"};
+    static const std::set<std::string> stills = {".png",  ".jpg", ".jpeg", ".tif", ".tiff", ".bmp",
+                                                 ".webp", ".exr", ".dpx",  ".tga", ".svg",  ".svgz"};
     return stills.count(lower(fs::path(path).extension().string())) > 0;
 }
 
@@ -206,6 +201,7 @@ struct Slot {
     bool content = false;                ///< meant to show something (even if it failed to convert)
     // transition
     Rational in_offset, out_offset;
+    Transition style;  ///< its kind, direction and softness (the duration is set by the items)
     // set by transitions
     Rational head, tail;  ///< extensions for transitions (handles)
     Rational fade_in, fade_out;
@@ -221,6 +217,55 @@ struct Effects {
     const json* freeze = nullptr;  ///< the freeze effect, if any
     std::string freeze_ptr;
     std::optional<double> gain_db;
+    // Picture effects (toucan's), in reel's terms, accumulated in the order written.
+    bool flip_x = false, flip_y = false;
+    double rotation = 0;
+    std::optional<std::pair<double, double>> size;  ///< Resize: the picture drawn at 0,0 this big
+    std::optional<std::array<double, 4>> window;    ///< Crop: x, y, width, height in source pixels
+    double saturation = 1;
+    std::vector<std::string> visual;  ///< labels of the picture effects applied
+
+    bool frozen() const { return freeze != nullptr; }
+    bool has_visual() const { return !visual.empty(); }
+    /// The item's transform and colour adjustment with these effects applied.
+    void apply(Item& it) const
+    {
+        if (window) {
+            // toucan's Crop leaves the window's pixels 1:1 at the top left.
+            Transform t = it.transform.value_or(Transform{});
+            t.x = 0;
+            t.y = 0;
+            t.width = (*window)[2];
+            t.height = (*window)[3];
+            t.fit = Fit::none;
+            if (it.type == ItemType::color) {
+                t.fit = Fit::stretch;  // a flat colour: the window is the box
+            } else {
+                it.crop = Crop{(*window)[0], (*window)[1], 0, 0};
+                it.crop_window = std::pair((*window)[2], (*window)[3]);
+            }
+            it.transform = t;
+        }
+        if (flip_x || flip_y || rotation != 0 || size) {
+            Transform t = it.transform.value_or(Transform{});
+            t.flip_x = t.flip_x != flip_x;
+            t.flip_y = t.flip_y != flip_y;
+            t.rotation += rotation;
+            if (size) {
+                t.x = 0;
+                t.y = 0;
+                t.width = size->first;
+                t.height = size->second;
+                t.fit = Fit::stretch;
+            }
+            it.transform = t;
+        }
+        if (saturation != 1 && it.type != ItemType::color) {
+            ColorAdjust c = it.adjust.value_or(ColorAdjust{});
+            c.saturation *= saturation;
+            it.adjust = c;
+        }
+    }
 };
 
 class Reader {
@@ -231,6 +276,7 @@ public:
         m_tl.file = file;
         m_tl.dir = file.parent_path().empty() ? fs::path(".") : file.parent_path();
         m_tl.document = m_doc;
+        m_tl.clips_may_be_stills = true;
         if (!m_options.media_root.empty()) m_media_root = fs::absolute(m_options.media_root);
     }
 
@@ -523,7 +569,7 @@ private:
             if (auto g = timeline->get("global_start_time"))
                 m_global_start = rational_time(*g, "global_start_time");
         }
-        output(timeline, stack ? *stack : lone_track.front());
+        output(timeline);
 
         Composition& root = m_tl.root;
         root.pointer = stack ? stack->ptr : "";
@@ -538,14 +584,14 @@ private:
             auto sr = optional_range(*stack, "source_range", what);
             Effects fx = effects(*stack, what);
             bool enabled = flag(*stack, "enabled", true, what).value_or(true);
-            bool plain =
-                enabled && fx.speed == Rational(1) && !fx.freeze && (!sr || sr->start == Rational(0));
+            bool plain = enabled && fx.speed == Rational(1) && !fx.frozen() && !fx.has_visual() &&
+                         (!sr || sr->start == Rational(0));
             if (plain) {
                 duration = stack_children(children(*stack, what), root, what);
                 if (sr) duration = sr->duration;
             } else {
-                // A trimmed, warped or disabled top stack: its content becomes a
-                // composition shown through one comp item.
+                // A trimmed, warped, frozen, disabled or top stack, or one with picture
+                // effects: its content becomes a composition shown through one comp item.
                 Slot slot = composition_slot(*stack, Schema{"Stack", 1, "Stack.1"}, TrackKind::video);
                 slot.start = Rational(0);
                 std::vector<Slot> slots{std::move(slot)};
@@ -569,7 +615,7 @@ private:
     }
 
     /// Output size and rate: OTIO has neither, so they come from metadata or defaults.
-    void output(const std::optional<Node>& timeline, const Node& content)
+    void output(const std::optional<Node>& timeline)
     {
         Output& o = m_tl.output;
         o.width = 1920;
@@ -624,21 +670,15 @@ private:
                 }
             }
         }
-        if (!fps && m_global_start) {
-            fps = m_global_start->rate;
-            fps_ptr = timeline->ptr + "/global_start_time/rate";
-        }
-        if (!fps) {
-            if (auto r = first_clip_rate(content)) {
-                fps = r->first;
-                fps_ptr = r->second;
-            }
-        }
-        o.fps = fps.value_or(Rational(24));
+        // A track's or the timeline's rate (global_start_time, ranges at rate 1 or 24000) is
+        // not a frame rate: without metadata.reel.fps, the rate comes from the media once
+        // they are probed (choose_frame_rate in plan/), or from --fps.
+        o.fps = fps.value_or(Rational(default_fps));
+        o.fps_source = fps ? FpsSource::timeline : FpsSource::fallback;
         if (std::string problem = frame_rate_problem(o.fps); !problem.empty()) {
-            error(fps_ptr, "the timeline's rate " + o.fps.to_string() + " is " + problem,
+            error(fps_ptr, "metadata reel \"fps\" " + o.fps.to_string() + " is " + problem,
                   "set the output rate in the timeline's metadata: \"reel\": {\"fps\": 25}");
-            o.fps = Rational(24);
+            o.fps = Rational(default_fps);
         }
     }
 
@@ -661,37 +701,6 @@ private:
             return std::nullopt;
         }
         return int(*v);
-    }
-
-    /// The rate of the first clip's range (depth first), and where it is written.
-    std::optional<std::pair<Rational, std::string>> first_clip_rate(const Node& n, int depth = 0)
-    {
-        if (depth > 64) return std::nullopt;
-        auto s = schema_of(*n);
-        if (!s) return std::nullopt;
-        if (s->name == "Clip") {
-            std::vector<Node> ranges;
-            if (auto sr = n.get("source_range")) ranges.push_back(*sr);
-            if (auto ref = n.get("media_reference"))
-                if (auto ar = ref->get("available_range")) ranges.push_back(*ar);
-            if (auto refs = n.get("media_references"); refs && refs->v->is_object())
-                if (auto key = n.get("active_media_reference_key"); key && key->v->is_string())
-                    if (auto ref = refs->get(key->v->get<std::string>()))
-                        if (auto ar = ref->get("available_range")) ranges.push_back(*ar);
-            for (const Node& r : ranges)
-                if (auto d = r.get("duration"))
-                    if (auto rate = d->get("rate"); rate && rate->v->is_number()) {
-                        std::size_t before = m_errors.size();
-                        auto v = exact(*rate, "rate");
-                        m_errors.erase(m_errors.begin() + std::ptrdiff_t(before), m_errors.end());
-                        if (v && *v > Rational(0)) return std::pair{snap_rate(*v), rate->ptr};
-                    }
-            return std::nullopt;
-        }
-        if (auto c = n.get("children"); c && c->v->is_array())
-            for (std::size_t i = 0; i < c->v->size(); ++i)
-                if (auto r = first_clip_rate(c->at(i), depth + 1)) return r;
-        return std::nullopt;
     }
 
     // ---- stacks and tracks -------------------------------------------------------------
@@ -785,17 +794,14 @@ private:
         track.items = std::move(layout.first);
         Rational content = layout.second;
         Rational length = sr ? sr->duration : content;
-        if (fx.freeze) {
-            error(fx.freeze_ptr, what + ": a FreezeFrame (or a time_scalar of 0) on a track is not supported",
-                  "reel cannot hold one frame of a track; remove the effect", node.name());
-            return length;
-        }
-        bool warped = fx.speed != Rational(1);
-        if (!sr && !warped) {
+        if (*kind == TrackKind::audio && fx.has_visual()) ignore_visual(fx, what);
+        bool visual = *kind == TrackKind::video && fx.has_visual();
+        bool warped = fx.speed != Rational(1) || fx.frozen();
+        if (!sr && !warped && !visual) {
             comp.tracks.push_back(std::move(track));
             return length;
         }
-        if (!warped) {
+        if (!warped && !visual) {
             // A trim that only moves the content (a negative start, a window that holds all
             // of it) shifts the items; nothing is cut.
             bool covers = true;
@@ -812,8 +818,11 @@ private:
         }
         if (*kind == TrackKind::audio) {
             error(node.ptr,
-                  what + (warped ? " has a time warp" : " has a source_range that cuts its content") +
-                      ": reel cannot trim or warp a whole audio track",
+                  what +
+                      (fx.frozen() ? " has a FreezeFrame"
+                       : warped    ? " has a time warp"
+                                   : " has a source_range that cuts its content") +
+                      ": reel cannot trim, warp or freeze a whole audio track",
                   "trim or retime the audio clips themselves", node.name());
             return length;
         }
@@ -840,7 +849,9 @@ private:
         slot.item.pointer = node.ptr;
         slot.item.id = item_id(node.name());
         slot.item.enabled = enabled;
-        slot.item.speed = fx.speed;
+        slot.item.speed = fx.frozen() ? Rational(0) : fx.speed;
+        fx.apply(slot.item);
+        comp_window(slot.item);
         m_tl.compositions.emplace(inner.name, std::move(inner));
         std::vector<Slot> slots{std::move(slot)};
         Track wrapper;
@@ -939,10 +950,65 @@ private:
         }
         auto type = node.get("transition_type");
         std::string kind = type && type->v->is_string() ? type->v->get<std::string>() : "";
-        if (kind != "SMPTE_Dissolve" && slot.in_offset + slot.out_offset > Rational(0))
+        std::string k = lower(kind);
+        if (k == "reel:wipe") {
+            slot.style = reel_wipe(node, slot.what);
+        } else if (k == "toucan:horizontalwipe" || k == "toucan:verticalwipe") {
+            // toucan shows the incoming clip left of (above) an edge that moves right (down),
+            // blended over 200 pixels.
+            bool horizontal = k == "toucan:horizontalwipe";
+            slot.style.kind = TransitionKind::wipe;
+            slot.style.direction = horizontal ? WipeDirection::right : WipeDirection::down;
+            int extent = horizontal ? m_tl.output.width : m_tl.output.height;
+            slot.style.softness = extent > 0 ? std::min(1.0, 200.0 / extent) : 0;
+        } else if (k.find("wipe") != std::string::npos) {
+            // A wipe with no direction in the file ("SMPTE_Wipe"): left to right, hard edge.
+            slot.style.kind = TransitionKind::wipe;
+        } else if (kind != "SMPTE_Dissolve" && slot.in_offset + slot.out_offset > Rational(0)) {
             warn(slot.what + " of type " + (kind.empty() ? std::string("(none)") : quote(kind)) +
                  " is drawn as a dissolve (the documented meaning of transitions reel does not know)");
+        }
         return slot;
+    }
+
+    /// reel's own wipe ("reel:Wipe", as reel writes it): metadata.reel {direction, softness},
+    /// each optional (right, 0).
+    Transition reel_wipe(const Node& node, const std::string& what)
+    {
+        Transition t;
+        t.kind = TransitionKind::wipe;
+        auto md = node.get("metadata");
+        auto r = md ? md->get("reel") : std::nullopt;
+        if (!r) return t;
+        if (!r->v->is_object()) {
+            error(r->ptr, what + ": metadata \"reel\" must be an object, got " + type_name(**r),
+                  "{\"direction\": \"right\", \"softness\": 0}", node.name());
+            return t;
+        }
+        if (auto d = r->get("direction")) {
+            static const std::map<std::string, WipeDirection> directions = {{"left", WipeDirection::left},
+                                                                            {"right", WipeDirection::right},
+                                                                            {"up", WipeDirection::up},
+                                                                            {"down", WipeDirection::down}};
+            auto it = d->v->is_string() ? directions.find(d->v->get<std::string>()) : directions.end();
+            if (it == directions.end())
+                error(d->ptr,
+                      what + ": wipe \"direction\" must be \"left\", \"right\", \"up\" or \"down\", got " +
+                          d->v->dump(),
+                      {}, node.name());
+            else
+                t.direction = it->second;
+        }
+        if (auto sft = r->get("softness")) {
+            double v = sft->v->is_number() ? sft->v->get<double>() : -1;
+            if (!(v >= 0 && v <= 1))
+                error(sft->ptr,
+                      what + ": wipe \"softness\" must be a number from 0 to 1, got " + sft->v->dump(), {},
+                      node.name());
+            else
+                t.softness = v;
+        }
+        return t;
     }
 
     /// The effects of an item: time warps become a speed; unknown effects warnings.
@@ -1006,6 +1072,10 @@ private:
                       "reel applies LinearTimeWarp and FreezeFrame only", item.name());
                 continue;
             }
+            if (auto mapped = picture_effect(e, *s, ename, fx, what, item.name())) {
+                if (*mapped) fx.visual.push_back(label);
+                continue;
+            }
             if (s->name == "Effect" && ename == "Resolve Effect" && resolve_effect(e, fx)) continue;
             std::string key = s->name == "Effect" ? label : label + " (" + s->written + ")";
             if (s->name == "Effect" && ename == "Resolve Effect")
@@ -1017,6 +1087,150 @@ private:
             if (on.empty() || on.back() != what) on.push_back(what);
         }
         return fx;
+    }
+
+    /// A crop window on a comp item: its right and bottom edges from the composition's size
+    /// (the output's).
+    void comp_window(Item& it)
+    {
+        if (!it.crop_window || !it.crop) return;
+        it.crop->right = std::max(0.0, m_tl.output.width - it.crop->left - it.crop_window->first);
+        it.crop->bottom = std::max(0.0, m_tl.output.height - it.crop->top - it.crop_window->second);
+        it.crop_window.reset();
+    }
+
+    /// Effects on an item whose picture is not drawn (an audio track or clip): ignored,
+    /// with the usual warning.
+    void ignore_visual(const Effects& fx, const std::string& what)
+    {
+        for (const auto& label : fx.visual) {
+            auto& on = m_ignored_effects[label];
+            if (on.empty() || on.back() != what) on.push_back(what);
+        }
+    }
+
+    /// toucan's picture effects (the ASWF's OTIO renderer): Effect.1 with effect_name
+    /// "toucan:Flip" and its parameters in metadata, or its older schemas ("FlipEffect.1",
+    /// parameters beside effect_name). Flip turns the picture upside down and Flop mirrors it
+    /// left to right (OpenImageIO's flip and flop); Rotate turns it `angle` degrees clockwise
+    /// about its centre; Resize draws it stretched to `size` [w, h] pixels at the top left;
+    /// Saturate scales its saturation by `value`. Returns nothing for other effects, true
+    /// when applied, false when its parameters were wrong (an error is reported).
+    std::optional<bool> picture_effect(const Node& e, const Schema& s, const std::string& ename, Effects& fx,
+                                       const std::string& what, const std::string& item)
+    {
+        static const std::map<std::string, std::string> legacy = {{"FlipEffect", "flip"},
+                                                                  {"FlopEffect", "flop"},
+                                                                  {"RotateEffect", "rotate"},
+                                                                  {"ResizeEffect", "resize"},
+                                                                  {"SaturateEffect", "saturate"}};
+        std::string kind;
+        std::optional<Node> params;
+        if (auto it = legacy.find(s.name); it != legacy.end()) {
+            kind = it->second;
+            params = e;
+        } else if (s.name == "Effect" && lower(ename).rfind("toucan:", 0) == 0) {
+            kind = lower(ename.substr(7));
+            if (kind != "flip" && kind != "flop" && kind != "rotate" && kind != "resize" &&
+                kind != "saturate" && kind != "crop")
+                return std::nullopt;
+            params = e.get("metadata");
+        } else {
+            return std::nullopt;
+        }
+        std::string label = what + ": effect " + quote(ename.empty() ? s.written : ename);
+        // A number parameter: required, finite.
+        auto number = [&](const char* key) -> std::optional<double> {
+            auto n = params ? params->get(key) : std::nullopt;
+            if (!n || !n->v->is_number()) {
+                error(n ? n->ptr : e.ptr,
+                      label + (n ? ": " + quote(key) + " must be a number, got " + type_name(**n)
+                                 : " has no " + quote(key) + " parameter"),
+                      "toucan's effects keep their parameters in the effect's metadata", item);
+                return std::nullopt;
+            }
+            double v = n->v->get<double>();
+            return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+        };
+        if (kind == "crop") {
+            // A window of the source picture: reel crops before its other picture effects, so
+            // only a crop that comes first maps (later ones stay a warning).
+            if (fx.has_visual()) return std::nullopt;
+            auto pair = [&](const char* key) -> std::optional<std::pair<double, double>> {
+                auto v = params ? params->get(key) : std::nullopt;
+                if (v && v->v->is_array() && v->v->size() == 2 && (*v->v)[0].is_number() &&
+                    (*v->v)[1].is_number())
+                    return std::pair((*v->v)[0].get<double>(), (*v->v)[1].get<double>());
+                error(v ? v->ptr : e.ptr, label + ": its " + quote(key) + " must be two numbers of pixels",
+                      {}, item);
+                return std::nullopt;
+            };
+            auto pos = pair("pos");
+            auto size = pair("size");
+            if (!pos || !size) return false;
+            if (!(pos->first >= 0 && pos->second >= 0 && size->first >= 1 && size->second >= 1 &&
+                  size->first <= 16384 && size->second <= 16384)) {
+                error(e.ptr,
+                      label + ": the window " + format_number(size->first) + "x" +
+                          format_number(size->second) + " at " + format_number(pos->first) + ", " +
+                          format_number(pos->second) + " is not a window of a picture",
+                      {}, item);
+                return false;
+            }
+            fx.window = std::array<double, 4>{pos->first, pos->second, size->first, size->second};
+            return true;
+        }
+        if (kind == "flip" || kind == "flop") {
+            bool& flip = kind == "flip" ? fx.flip_y : fx.flip_x;
+            flip = !flip;
+            fx.rotation = -fx.rotation;  // a mirror after a rotation turns it the other way
+            return true;
+        }
+        if (kind == "rotate") {
+            auto a = number("angle");
+            if (!a) return false;
+            fx.rotation += *a;
+            return true;
+        }
+        if (kind == "saturate") {
+            auto v = number("value");
+            if (!v) return false;
+            if (*v < 0 || fx.saturation * *v > 4) {
+                error(params->ptr + "/value",
+                      label + ": saturation " + format_number(*v) + " is outside what reel draws (0 to 4)",
+                      "0 is grey, 1 unchanged", item);
+                return false;
+            }
+            fx.saturation *= *v;
+            return true;
+        }
+        // resize: metadata "size": [w, h], or the older schema's "width" and "height".
+        std::optional<double> w, h;
+        if (s.name == "ResizeEffect") {
+            w = number("width");
+            h = number("height");
+        } else {
+            auto size = params ? params->get("size") : std::nullopt;
+            if (size && size->v->is_array() && size->v->size() == 2 && (*size->v)[0].is_number() &&
+                (*size->v)[1].is_number()) {
+                w = (*size->v)[0].get<double>();
+                h = (*size->v)[1].get<double>();
+            } else {
+                error(size ? size->ptr : e.ptr, label + ": its \"size\" must be [width, height] in pixels",
+                      {}, item);
+                return false;
+            }
+        }
+        if (!w || !h) return false;
+        if (!(*w >= 1 && *h >= 1 && *w <= 16384 && *h <= 16384)) {
+            error(e.ptr,
+                  label + ": size " + format_number(*w) + "x" + format_number(*h) +
+                      " is not a picture size (1 to 16384 pixels each way)",
+                  {}, item);
+            return false;
+        }
+        fx.size = std::pair(*w, *h);
+        return true;
     }
 
     /// DaVinci Resolve's effects (details in metadata.Resolve_OTIO): disabled ones and
@@ -1159,21 +1373,18 @@ private:
                 }
                 it.type = ItemType::image;  // holds its picture: speed and freezes change nothing
             } else {
-                if (fx.freeze) {
-                    error(fx.freeze_ptr,
-                          what + ": FreezeFrame (holding one frame of a video) is not supported",
-                          "export the frame as a still image and use that, or remove the effect", name);
-                    return slot;
-                }
-                it.type = ItemType::clip;
-                slot.in = ar ? range.start - ar->start : range.start;
-                slot.bounded = true;
-                slot.clip = true;
-                if (ar) slot.source_end = ar->duration;
-                it.speed = fx.speed;
-                it.mute = kind == TrackKind::video;  // OTIO keeps sound on audio tracks
-                if (fx.gain_db) it.gain_db = *fx.gain_db;
+                media_clip(slot, fx, range, ar, kind);
             }
+        } else if (rs == "ImageSequenceReference") {
+            if (kind == TrackKind::audio) {
+                error(node.ptr, what + " is an image sequence on an audio track", "move it to a video track",
+                      name);
+                return slot;
+            }
+            auto media = sequence_media(*ref, ar, range, what, name);
+            if (!media) return slot;
+            it.media = *media;
+            media_clip(slot, fx, range, ar, kind);
         } else if (rs == "GeneratorReference") {
             auto gk = ref->get("generator_kind");
             std::string gen = gk && gk->v->is_string() ? gk->v->get<std::string>() : "";
@@ -1191,14 +1402,6 @@ private:
             }
             it.type = ItemType::color;
             it.color = *colour;
-        } else if (rs == "ImageSequenceReference") {
-            if (!enabled) return left_out("image sequences are not supported");
-            error(
-                ref->ptr, what + ": its media is an ImageSequenceReference.1, which reel cannot read",
-                "render the sequence to a movie file (ffmpeg -framerate R -start_number N -i name.%04d.ext) "
-                "and reference that",
-                name);
-            return slot;
         } else {
             if (!enabled)
                 return left_out("its media reference " + quote(ref_schema->written) + " is unknown");
@@ -1211,7 +1414,175 @@ private:
         }
         slot.kind = Slot::Kind::item;
         it.id = item_id(name);
+        if (kind == TrackKind::video)
+            fx.apply(it);
+        else
+            ignore_visual(fx, what);
+        if (it.type == ItemType::color && fx.saturation != 1)
+            warn(what +
+                 ": toucan:Saturate on a solid colour is ignored (reel adjusts the colour of pictures "
+                 "only); change the colour instead");
         return slot;
+    }
+
+    /// A clip of a movie or an image sequence: plays `range` of the media (counted from the
+    /// start of its available_range), at the warps' speed, or holds its first frame when frozen.
+    void media_clip(Slot& slot, const Effects& fx, const Range& range, const std::optional<Range>& ar,
+                    TrackKind kind)
+    {
+        Item& it = slot.item;
+        it.type = ItemType::clip;
+        slot.in = ar ? range.start - ar->start : range.start;
+        slot.bounded = true;
+        slot.clip = true;
+        if (ar) slot.source_end = ar->duration;
+        it.speed = fx.frozen() ? Rational(0) : fx.speed;
+        it.mute = kind == TrackKind::video;  // OTIO keeps sound on audio tracks
+        if (fx.gain_db) it.gain_db = *fx.gain_db;
+    }
+
+    /// An integer field of a media reference, or an error.
+    std::optional<std::int64_t> integer_field(const Node& ref, const char* key, std::int64_t lo,
+                                              std::int64_t hi, const std::string& what,
+                                              const std::string& item,
+                                              std::optional<std::int64_t> fallback = std::nullopt)
+    {
+        auto n = ref.get(key);
+        if (!n) {
+            if (!fallback)
+                error(ref.ptr, what + ": its ImageSequenceReference has no " + quote(key), {}, item);
+            return fallback;
+        }
+        std::optional<std::int64_t> v;
+        if (n->v->is_number_integer() &&
+            !(n->v->is_number_unsigned() && n->v->get<std::uint64_t>() > INT64_MAX))
+            v = n->v->get<std::int64_t>();
+        else if (n->v->is_number_float() && std::isfinite(n->v->get<double>()) &&
+                 n->v->get<double>() == std::floor(n->v->get<double>()) &&
+                 std::abs(n->v->get<double>()) < 1e15)
+            v = std::int64_t(n->v->get<double>());
+        if (!v || *v < lo || *v > hi) {
+            error(n->ptr,
+                  what + ": ImageSequenceReference " + quote(key) + " must be an integer from " +
+                      std::to_string(lo) + " to " + std::to_string(hi) + ", got " + n->v->dump(),
+                  {}, item);
+            return std::nullopt;
+        }
+        return v;
+    }
+
+    /// The media entry of an ImageSequenceReference: a reel image sequence whose path is
+    /// target_url_base / name_prefix %0Nd name_suffix (N = frame_zero_padding; %d for 0),
+    /// starting at start_frame, advancing by frame_step, at `rate` (0 or absent: the rate
+    /// of the available_range, else of the clip's range, as toucan writes it), with
+    /// missing_frame_policy. The last frame is the one the available_range ends on.
+    std::optional<std::string> sequence_media(const Node& ref, const std::optional<Range>& ar,
+                                              const Range& range, const std::string& what,
+                                              const std::string& item)
+    {
+        auto text = [&](const char* key) -> std::optional<std::string> {
+            auto n = ref.get(key);
+            if (!n) return std::string();
+            if (!n->v->is_string()) {
+                error(n->ptr,
+                      what + ": ImageSequenceReference " + quote(key) + " must be a string, got " +
+                          type_name(**n),
+                      {}, item);
+                return std::nullopt;
+            }
+            return n->v->get<std::string>();
+        };
+        auto base = text("target_url_base");
+        auto prefix = text("name_prefix");
+        auto suffix = text("name_suffix");
+        auto start = integer_field(ref, "start_frame", 0, 999999999, what, item, 1);
+        auto step = integer_field(ref, "frame_step", 1, 100000, what, item, 1);
+        auto padding = integer_field(ref, "frame_zero_padding", 0, 18, what, item, 0);
+        MissingFrames missing = MissingFrames::error;
+        if (auto p = ref.get("missing_frame_policy")) {
+            std::string v = p->v->is_string() ? p->v->get<std::string>() : "";
+            if (v == "black")
+                missing = MissingFrames::black;
+            else if (v == "hold")
+                missing = MissingFrames::hold;
+            else if (v != "error") {
+                error(p->ptr,
+                      what + ": missing_frame_policy must be \"error\", \"black\" or \"hold\", got " +
+                          p->v->dump(),
+                      {}, item);
+                return std::nullopt;
+            }
+        }
+        std::optional<Rational> rate;
+        if (auto r = ref.get("rate")) {
+            rate = exact(*r, what + ": ImageSequenceReference \"rate\"");
+            if (!rate) return std::nullopt;
+            if (*rate < Rational(0)) {
+                error(r->ptr, what + ": ImageSequenceReference \"rate\" is negative", {}, item);
+                return std::nullopt;
+            }
+        }
+        if (!rate || *rate == Rational(0)) rate = ar ? ar->rate : range.rate;
+        *rate = snap_rate(*rate);
+        if (std::string problem = frame_rate_problem(*rate); !problem.empty()) {
+            error(ref.ptr, what + ": the image sequence's rate " + rate->to_string() + " is " + problem,
+                  "set the ImageSequenceReference's \"rate\" to the frames per second of the sequence", item);
+            return std::nullopt;
+        }
+        if (!base || !prefix || !suffix || !start || !step || !padding) return std::nullopt;
+        // The name, with percent signs of the file name kept literal (%%) around the field.
+        auto literal = [](const std::string& t) {
+            std::string out;
+            for (char c : percent_decode(t)) out += c == '%' ? std::string("%%") : std::string(1, c);
+            return out;
+        };
+        std::string field = *padding > 0 ? "%0" + std::to_string(*padding) + "d" : "%d";
+        std::string name = literal(*prefix) + field + literal(*suffix);
+        FileUrl file;
+        if (base->empty()) {
+            file.resolved = (m_media_root.empty() ? m_tl.dir : m_media_root) / name;
+            file.written = m_media_root.empty() ? name : file.resolved.string();
+        } else {
+            auto dir = file_for(ref, *base, what, item);
+            if (!dir) return std::nullopt;
+            file.resolved = dir->resolved / name;
+            std::string w = dir->written;
+            file.written = w + (w.empty() || w.back() == '/' ? "" : "/") + name;
+        }
+        if (std::string problem = sequence_pattern_problem(file.written); !problem.empty()) {
+            error(ref.ptr, what + ": the image sequence's name " + quote(file.written) + " " + problem, {},
+                  item);
+            return std::nullopt;
+        }
+        ImageSequence seq;
+        seq.rate = *rate;
+        seq.start = *start;
+        seq.step = *step;
+        seq.missing = missing;
+        if (ar) {
+            // Frames of the available_range at the sequence's rate: the last file's number.
+            Rational frames = ar->duration * *rate;
+            std::int64_t n = frames.num() / frames.den();
+            if (n >= 1) seq.end = *start + (n - 1) * *step;
+        }
+        std::string key = file.resolved.lexically_normal().string() + "|" + rate->to_string() + "|" +
+                          std::to_string(*start) + "|" + std::to_string(seq.end.value_or(-1)) + "|" +
+                          std::to_string(*step) + "|" + to_string(missing);
+        if (auto it = m_media_by_path.find(key); it != m_media_by_path.end()) return it->second;
+        std::string id_base = ref.name();
+        if (id_base.empty()) id_base = percent_decode(*prefix) + "#" + percent_decode(*suffix);
+        std::set<std::string> used;
+        for (const auto& [id, m] : m_tl.media) used.insert(id);
+        std::string id = unique(id_base, used, " #");
+        MediaRef m;
+        m.id = id;
+        m.pointer = ref.ptr;
+        m.path = file.written;
+        m.resolved = file.resolved;
+        m.sequence = seq;
+        m_tl.media.emplace(id, std::move(m));
+        m_media_by_path.emplace(key, id);
+        return id;
     }
 
     /// The colour of a generator that makes one, else nothing. Knows "Slug" and "Black"
@@ -1429,13 +1800,6 @@ private:
                   node.name());
             return slot;
         }
-        if (fx.freeze) {
-            error(fx.freeze_ptr,
-                  what + ": FreezeFrame (holding one frame of a nested " + (is_stack ? "stack" : "track") +
-                      ") is not supported",
-                  "reel cannot hold a frame of a composition; remove the effect", node.name());
-            return slot;
-        }
         if (!has_items(comp) || content <= Rational(0)) return slot;
         comp.name = composition_name(node.name().empty() ? (is_stack ? "stack" : "track") : node.name());
         comp.declared_duration = content;
@@ -1447,7 +1811,9 @@ private:
         slot.item.comp = comp.name;
         slot.item.pointer = node.ptr;
         slot.item.enabled = enabled;
-        slot.item.speed = fx.speed;
+        slot.item.speed = fx.frozen() ? Rational(0) : fx.speed;
+        fx.apply(slot.item);
+        comp_window(slot.item);
         slot.item.id = item_id(node.name());
         m_tl.compositions.emplace(comp.name, std::move(comp));
         return slot;
@@ -1504,12 +1870,17 @@ private:
                 b->head = i;
                 b->incoming = &tr;
             }
-            if (a && b)
+            if (a && b) {
                 b->transition_in = i + o;
-            else if (a)
-                a->fade_out = i + o;
-            else if (b)
-                b->fade_in = i + o;
+            } else {
+                if (a)
+                    a->fade_out = i + o;
+                else if (b)
+                    b->fade_in = i + o;
+                if ((a || b) && tr.style.kind == TransitionKind::wipe)
+                    warn(tr.what + " is a wipe beside a gap (or at the end of its track), drawn as a fade " +
+                         (a ? "out" : "in") + ": reel wipes between two items");
+            }
         }
         for (const Slot& s : slots) {
             if (!s.incoming || !s.outgoing) continue;
@@ -1535,7 +1906,21 @@ private:
             Rational start = s.start - s.head;
             Rational length = s.length + s.head + s.tail;
             Rational in = s.in - s.head * speed;
-            if (s.bounded) {
+            if (s.bounded && speed == Rational(0)) {
+                // A freeze frame: the frame at the trimmed start, held for the item's length.
+                if (in < Rational(0) || (s.source_end && in >= *s.source_end)) {
+                    error(s.node.ptr,
+                          s.what + " holds the frame at " + secs(in) + ", outside its " +
+                              (s.clip ? "media's available_range" : "content") + " (0 to " +
+                              secs(s.source_end.value_or(Rational(0))) + ")",
+                          "move the clip's source_range start inside its media", name);
+                    continue;
+                }
+                it.in = in;
+                it.out.reset();
+                it.duration = length;
+                it.source_out = in;
+            } else if (s.bounded) {
                 const std::string source = s.clip ? "media" : "content";
                 if (in < Rational(0)) {
                     if (s.head > Rational(0)) {
@@ -1591,7 +1976,10 @@ private:
             it.end = start + length;
             it.fade_in = s.fade_in;
             it.fade_out = s.fade_out;
-            if (s.transition_in) it.transition_in = Transition{TransitionKind::crossfade, *s.transition_in};
+            if (s.transition_in) {
+                it.transition_in = s.incoming->style;
+                it.transition_in->duration = *s.transition_in;
+            }
             if (start < Rational(0)) {
                 error(s.node.ptr, s.what + " would start before 0 on its track", {}, name);
                 continue;

@@ -998,6 +998,23 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
     auto resolve_media_items = [&](Composition& comp) {
         for (auto& track : comp.tracks)
             for (auto& it : track.items) {
+                if (it.crop_window && !it.media.empty() && it.crop) {
+                    // A window of the source: its right and bottom edges from the source's size.
+                    const SourceFacts& f = facts.at(it.media);
+                    double right = f.width - it.crop->left - it.crop_window->first;
+                    double bottom = f.height - it.crop->top - it.crop_window->second;
+                    if (right < 0 || bottom < 0 || f.width <= 0)
+                        error(it, "",
+                              what(it) + ": its crop window (" + format_number(it.crop_window->first) + "x" +
+                                  format_number(it.crop_window->second) + " at " +
+                                  format_number(it.crop->left) + ", " + format_number(it.crop->top) +
+                                  ") is not inside media " + quote(it.media) + " (" +
+                                  std::to_string(f.width) + "x" + std::to_string(f.height) + ")",
+                              "crop a window inside the picture");
+                    it.crop->right = std::max(0.0, right);
+                    it.crop->bottom = std::max(0.0, bottom);
+                    it.crop_window.reset();
+                }
                 if (it.type == ItemType::color) {
                     it.source_out = *it.duration;
                     it.end = it.start + *it.duration;
@@ -1014,6 +1031,20 @@ void resolve_timeline(Timeline& tl, const SourceFactsMap& facts)
                     it.end = it.start + *it.duration;
                 } else if (it.type == ItemType::clip) {
                     const SourceFacts& f = facts.at(it.media);
+                    if (f.still_image && tl.clips_may_be_stills && track.kind == TrackKind::video &&
+                        (it.frozen() || it.out)) {
+                        // OpenTimelineIO has no image items: its clip of a still holds the
+                        // picture for the clip's length.
+                        Rational length = it.frozen() ? *it.duration : (*it.out - it.in) / it.speed;
+                        it.type = ItemType::image;
+                        it.duration = length;
+                        it.in = Rational(0);
+                        it.out.reset();
+                        it.speed = Rational(1);
+                        it.source_out = length;
+                        it.end = it.start + length;
+                        continue;
+                    }
                     if (f.still_image) {
                         error(it, "media", what(it) + ": media " + quote(it.media) + " is a still image",
                               "use an \"image\" item with a \"duration\"");

@@ -13,6 +13,8 @@ For every page DIR/reel*.1:
     on any output on stderr or a non-zero status;
   - checks that the required section headings are there;
   - a page reel-<cmd>.1 must name a subcommand that reel has.
+For every page DIR/reel-*.5 (file formats, such as reel-otio.5): groff as above, and the
+sections NAME, SYNOPSIS, DESCRIPTION and SEE ALSO.
 Prints one line per failure and a final line "N passed, M failed"; exits 1 if
 anything failed. Needs python3 (stdlib only) and groff (Debian: groff-base).
 """
@@ -25,6 +27,7 @@ import subprocess
 import sys
 
 REQUIRED_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "EXAMPLES", "SEE ALSO"]
+FORMAT_SECTIONS = ["NAME", "SYNOPSIS", "DESCRIPTION", "SEE ALSO"]
 LONG_OPTION = re.compile(r"(?<![\w-])--[A-Za-z0-9][A-Za-z0-9-]*")
 
 
@@ -120,10 +123,10 @@ def check_groff(results, page, path, source):
     results.check(quiet, f"{page}: `{' '.join(argv[:-1])} {page}` is not quiet: {detail}")
 
 
-def check_sections(results, page, source):
+def check_sections(results, page, source, required=REQUIRED_SECTIONS):
     results.check(re.search(r"^\.TH\s", source, re.M) is not None, f"{page}: no .TH title line")
     headings = section_headings(source)
-    for name in REQUIRED_SECTIONS:
+    for name in required:
         results.check(name in headings, f"{page}: missing section .SH {name}")
 
 
@@ -166,6 +169,13 @@ def main():
                 check_options(results, page, [args.reel, cmd, "--help"], source)
         check_groff(results, page, path, source)
         check_sections(results, page, source)
+
+    for page in sorted(f for f in os.listdir(args.man_dir) if re.fullmatch(r"reel-[\w-]+\.5", f)):
+        path = os.path.join(args.man_dir, page)
+        with open(path, encoding="utf-8") as f:
+            source = f.read()
+        check_groff(results, page, path, source)
+        check_sections(results, page, source, FORMAT_SECTIONS)
 
     print(f"{results.passed} passed, {results.failed} failed")
     return 1 if results.failed else 0

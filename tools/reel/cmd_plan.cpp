@@ -30,6 +30,8 @@ struct PlanCommand {
     std::string media_root;
     std::string cache_dir;
     int proxy_height = 720;
+    std::string fps;
+    bool strict = false;
 };
 
 bool is_absolute_path(const std::string& path)
@@ -81,15 +83,17 @@ void check_plan_flags(const PlanCommand& opts)
                     "choose another file for the reel timeline");
 }
 
-/// The project, its dump written (before probing, so a timeline whose media are offline
-/// still converts) and the OTIO mapping's warnings printed and kept.
+/// The project, its dump written and the OTIO mapping's warnings printed (unless --strict,
+/// which reports them as errors) and kept.
 Project open_plan_project(const PlanCommand& opts, std::vector<std::string>& otio_warnings)
 {
     bool otio = is_otio_path(opts.project);
+    std::optional<Rational> fps = parse_fps_flag(opts.fps);
     Project project;
     if (otio) {
-        // As open_project(), with the mapping's warnings kept and the dump written
-        // before probing, so that a timeline whose media are offline still converts.
+        // As open_project(), with the mapping's warnings kept. The dump is written once the
+        // media are probed (the rate and the clips of stills settled), or, when probing
+        // fails, as read, so that a timeline whose media are offline still converts.
         Stopwatch step;
         OtioTimeline read = load_otio(opts.project, OtioOptions{opts.media_root});
         project.timeline = std::move(read.timeline);
@@ -98,14 +102,21 @@ Project open_plan_project(const PlanCommand& opts, std::vector<std::string>& oti
         project.parse_seconds = step.seconds();
         // Said now, so that they are seen even when probing fails.
         for (const auto& warning : otio_warnings)
-            if (!opts.common.quiet) std::cerr << "reel plan: warning: " << warning << "\n";
-        if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
+            if (!opts.common.quiet && !opts.strict) std::cerr << "reel plan: warning: " << warning << "\n";
         Stopwatch probe;
-        project.sources = probe_sources(project.timeline);
+        try {
+            project.sources = probe_sources(project.timeline);
+        } catch (const Error&) {
+            if (fps) project.timeline.output.fps = *fps;
+            if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
+            throw;
+        }
+        settle_frame_rate(project.timeline, project.sources, fps);
         resolve_timeline(project.timeline, source_facts(project.sources));
         project.probe_seconds = probe.seconds();
+        if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
     } else {
-        project = open_project(opts.project);
+        project = open_project(opts.project, ProjectOptions{{}, fps});
         if (!opts.dump.empty()) write_dump(project.timeline, opts.dump, opts.common.overwrite);
     }
     return project;
@@ -146,6 +157,7 @@ nlohmann::json run_plan(const PlanCommand& opts)
         po.max_segment_seconds = *seconds;
     Plan plan = make_plan(tl, sources, po);
     plan.warnings.insert(plan.warnings.begin(), otio_warnings.begin(), otio_warnings.end());
+    if (opts.strict) fail_on_warnings(plan.warnings, "plan");
     // Cached or dirty: the key reel render would look up, with the timeline's settings.
     EncoderSettings settings = encoder_settings(tl, RenderOptions{});
     std::filesystem::path cache_dir =
@@ -209,6 +221,7 @@ void register_plan(CLI::App& app)
                     "Report each source's proxy at this height (default 720): current, stale, missing")
         ->check(CLI::Range(16, 4320))
         ->option_text("N");
+    add_fps_strict_flags(*cmd, opts.fps, opts.strict);
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
     set_runner(*cmd, "plan", opts.common, [&]() -> nlohmann::json { return run_plan(opts); });

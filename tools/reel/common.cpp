@@ -3,6 +3,7 @@
 
 #include "render/events.h"
 #include "stats/stats.h"
+#include "timeline/model.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/stopwatch.h"
@@ -139,6 +140,44 @@ void write_output(const CommonOptions& opts, const std::string& text)
         return;
     }
     write_file_atomic(opts.output, text, opts.overwrite ? Overwrite::replace : Overwrite::refuse);
+}
+
+void add_fps_strict_flags(CLI::App& cmd, std::string& fps, bool& strict)
+{
+    cmd.add_option("--fps", fps,
+                   "Output frame rate, overriding the timeline's (25, 29.97, 30000/1001); default: the "
+                   "timeline's, else for OTIO the most common video rate of its clips")
+        ->option_text("RATE");
+    cmd.add_flag("--strict", strict,
+                 "Treat every warning (an OTIO effect reel cannot apply, unused media, ...) as an error, "
+                 "before any rendering");
+}
+
+std::optional<Rational> parse_fps_flag(const std::string& text)
+{
+    if (text.empty()) return std::nullopt;
+    auto r = Rational::parse(text);
+    if (!r)
+        throw Error(ErrorCode::usage, "cli", "--fps \"" + text + "\" is not a frame rate",
+                    "write a number (25, 29.97) or a fraction (30000/1001)");
+    Rational fps = snap_ntsc_rate(*r);
+    if (std::string problem = frame_rate_problem(fps); !problem.empty())
+        throw Error(ErrorCode::usage, "cli", "--fps " + text + " is " + problem,
+                    "reel encodes 1 to 480 frames per second");
+    return fps;
+}
+
+void fail_on_warnings(const std::vector<std::string>& warnings, const std::string& command)
+{
+    if (warnings.empty()) return;
+    std::vector<Error> errors;
+    for (const auto& w : warnings)
+        errors.emplace_back(ErrorCode::timeline, "strict", w,
+                            "fix it in the timeline, or run reel " + command + " without --strict");
+    Error first = errors.front();
+    errors.erase(errors.begin());
+    first.with_more(std::move(errors));
+    throw first;
 }
 
 }  // namespace reel::cli

@@ -6,10 +6,14 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "time/rational.h"
+
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace reel::cli {
 
@@ -54,6 +58,18 @@ int& exit_code();
 
 /// Set by SIGINT/SIGTERM; long-running commands stop when they see it.
 std::atomic<bool>& cancel_flag();
+
+/// Adds --fps (the output rate, overriding the timeline's) and --strict (warnings are
+/// errors) to a command that opens a project.
+void add_fps_strict_flags(CLI::App& cmd, std::string& fps, bool& strict);
+
+/// --fps's value: "25", "29.97" (NTSC decimals mean n×1000/1001), "30000/1001"; nothing
+/// when not given; Error(usage) naming the flag otherwise.
+std::optional<Rational> parse_fps_flag(const std::string& text);
+
+/// Under --strict: every warning (OTIO mapping, plan) as one Error(timeline), each in
+/// turn, so that nothing is rendered. Does nothing when `warnings` is empty.
+void fail_on_warnings(const std::vector<std::string>& warnings, const std::string& command);
 
 void register_plan(CLI::App& app);
 void register_render(CLI::App& app);

@@ -106,6 +106,7 @@ void add_render_flags(CLI::App& cmd, RenderFlags& f, bool audio_codec)
         ->check(CLI::IsMember({"fail", "silence"}))
         ->option_text("MODE");
     add_proxy_flags(cmd, f);
+    add_fps_strict_flags(cmd, f.fps, f.strict);
 }
 
 std::uint64_t parse_size(const std::string& text, const std::string& flag, std::uint64_t min)
@@ -211,7 +212,15 @@ Project open_render_project(RenderFlags& f, const CommonOptions& common, const s
         throw Error(ErrorCode::usage, "cli",
                     "--media-root applies to OpenTimelineIO input, but " + f.project + " is not an .otio",
                     "media paths in a reel timeline are relative to its own folder");
-    Project project = open_project(f.project, f.media_root);
+    std::optional<Rational> fps = parse_fps_flag(f.fps);
+    Project project = open_project(f.project, ProjectOptions{f.media_root, fps});
+    if (f.strict) {
+        // The mapping's warnings and the plan's (media no item uses), before any work.
+        std::vector<std::string> warnings = project.warnings;
+        Plan plan = make_plan(project.timeline, project.sources, PlanOptions{});
+        warnings.insert(warnings.end(), plan.warnings.begin(), plan.warnings.end());
+        fail_on_warnings(warnings, command);
+    }
     if (!common.quiet)
         for (const auto& warning : project.warnings)
             std::cerr << "reel " << command << ": warning: " << warning << "\n";

@@ -30,6 +30,8 @@ struct RenderFlags {
     std::string audio_errors = "fail";
     std::string cache_dir, cache_size;
     double segment_seconds = 5;
+    std::string fps;      ///< --fps
+    bool strict = false;  ///< --strict
     // Previews from proxies.
     bool proxy = false;
     double scale = 0.5;
@@ -52,7 +54,8 @@ FrameRange parse_range(const std::string& text, const Rational& fps, const std::
 /// Refuses an output whose folder does not exist or cannot be written, before any work.
 void check_output_folder(const std::string& output);
 
-/// The project opened (warnings printed unless quiet) after checking --media-root. With
+/// The project opened (warnings printed unless quiet) after checking --media-root and
+/// --fps; under --strict, its warnings and the plan's are errors before any work. With
 /// --proxy: as a preview (proxy/preview.h), its timeline scaled and its sources decoded
 /// from proxies (made now with --make-proxies). Fills flags.decoded either way.
 Project open_render_project(RenderFlags& flags, const CommonOptions& common, const std::string& command);

@@ -260,3 +260,55 @@ TEST(Plan, NtscFramesAreExact)
     EXPECT_EQ(p.segments[1].frames.begin, 60);
     EXPECT_EQ(p.segments[2].frames.begin, 150);
 }
+
+TEST(Plan, FrameRateFromTheFlagTheTimelineOrTheCommonestVideoOfTheClips)
+{
+    const char* text = R"({
+      "reel": 1,
+      "output": { "width": 320, "height": 240, "fps": 30 },
+      "media": { "ntsc1": { "path": "n1.mp4" }, "ntsc2": { "path": "n2.mp4" }, "pal": { "path": "p.mp4" },
+                 "still": { "path": "s.png" }, "music": { "path": "m.wav" } },
+      "tracks": [
+        { "items": [
+          { "type": "clip", "media": "ntsc1", "start": 0, "out": 1 },
+          { "type": "clip", "media": "ntsc2", "start": 1, "out": 1 },
+          { "type": "clip", "media": "pal", "start": 2, "out": 1 },
+          { "type": "clip", "media": "pal", "start": 3, "out": 1 },
+          { "type": "image", "media": "still", "start": 4, "duration": 1 } ] },
+        { "kind": "audio", "items": [ { "type": "clip", "media": "music", "start": 0, "out": 1 } ] }
+      ]
+    })";
+    Timeline tl = parse_timeline(JsonDocument::parse(text, "t.json"), "t.json");
+    SourceTable sources = fake_sources(tl);
+    // 23.976 written as a decimal by a container (two clips, two media) against 25 (two
+    // clips of one medium): a tie, to the higher rate.
+    sources.at("ntsc1").video->frame_rate = *Rational::parse("23.976");
+    sources.at("ntsc2").video->frame_rate = Rational(24000, 1001);
+    sources.at("pal").video->frame_rate = Rational(25);
+    EXPECT_EQ(common_video_rate(tl, sources), Rational(25));
+    sources.at("pal").video->frame_rate = Rational(24000, 1001);
+    sources.at("ntsc1").video->frame_rate = Rational(50);
+    sources.at("ntsc2").video->frame_rate = Rational(50);
+    EXPECT_EQ(common_video_rate(tl, sources), Rational(50));  // 2 clips each: the higher
+    sources.at("ntsc2").video->frame_rate = *Rational::parse("29.97");
+    EXPECT_EQ(common_video_rate(tl, sources), Rational(24000, 1001));  // 2 against 1 and 1
+
+    // The timeline's rate stands unless it stated none; --fps overrides both.
+    EXPECT_EQ(settle_frame_rate(tl, sources, std::nullopt), FpsSource::timeline);
+    EXPECT_EQ(tl.output.fps, Rational(30));
+    tl.output.fps_source = FpsSource::fallback;
+    EXPECT_EQ(settle_frame_rate(tl, sources, std::nullopt), FpsSource::media);
+    EXPECT_EQ(tl.output.fps, Rational(24000, 1001));
+    EXPECT_EQ(settle_frame_rate(tl, sources, Rational(12)), FpsSource::flag);
+    EXPECT_EQ(tl.output.fps, Rational(12));
+    // No clip with a video rate: the default stays.
+    Timeline silent =
+        parse_timeline(JsonDocument::parse(R"({"reel": 1, "output": {"width": 320, "height": 240, "fps": 24},
+          "media": {"still": {"path": "s.png"}},
+          "tracks": [{"items": [{"type": "image", "media": "still", "start": 0, "duration": 1}]}]})",
+                                           "s.json"),
+                       "s.json");
+    silent.output.fps_source = FpsSource::fallback;
+    EXPECT_EQ(settle_frame_rate(silent, fake_sources(silent), std::nullopt), FpsSource::fallback);
+    EXPECT_EQ(silent.output.fps, Rational(24));
+}

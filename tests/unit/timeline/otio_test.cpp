@@ -338,16 +338,14 @@ const std::map<std::string, SampleExpectation>& sample_expectations()
         {"nested_example.otio",
          {false,
           {{"clip \"Normal Clip 1\"", "MissingReference"},
-           {"clip \"Clip Inside A Stack 2\"", "MissingReference"},
-           {"track \"Nested Track\"", "FreezeFrame", "not supported"}},
-          8}},
+           {"clip \"Clip Inside A Stack 2\"", "MissingReference"}},
+          7}},
         {"effects.otio",
          {false,
           {{"clip \"sq0100_sh0010_layout_v004.mp4\"", "MissingReference"},
            {"clip \"PICCHU MAQUETA .wav\"", "MissingReference"}},
           14}},
-        {"image_sequence_example.otio",
-         {false, {{"clip \"sample_sequence\"", "ImageSequenceReference.1"}}, 1}},
+        {"image_sequence_example.otio", {true, {}, 0}},
         {"generator_reference_test.otio",
          {false, {{"clip \"C\"", "generator \"SMPTEBars\"", "not a solid colour"}}, 1}},
     };
@@ -458,7 +456,9 @@ TEST(OtioSamples, PremiereExample)
     Timeline tl = resolved(std::move(o.timeline));
     EXPECT_EQ(tl.output.width, 1280);  // from the fcp_xml sequence format
     EXPECT_EQ(tl.output.height, 720);
-    EXPECT_EQ(tl.output.fps, Rational(30));
+    // Ranges at 30 and 15 are not a frame rate: the rate comes from the media once probed.
+    EXPECT_EQ(tl.output.fps_source, FpsSource::fallback);
+    EXPECT_EQ(tl.output.fps, Rational(default_fps));
     EXPECT_EQ(tl.media.size(), 6u);  // one entry per file, however many clips use it
     EXPECT_EQ(tl.media.at("sc01_sh010_anim.mov").path, "D:/media/sc01_sh010_anim.mov");
     // The 15 fps clip: 50 frames at 15 = 100 at 30, after a 536-frame gap.
@@ -553,7 +553,7 @@ TEST_P(OtioTiming, FrameCountsAndBoundariesAreExact)
     // The same 31 frames written at twice the rate, on a second track.
     json second = track("V2", {gap(20, r), clip("D", external("long-b.mov", "b"), tr(0, 62, 2 * r))});
     json audio = track("A1", {gap(3, r), clip("M", external("music.wav", "music"), tr(0, 100, r))}, "Audio");
-    OtioTimeline o = read(timeline({main_track, second, audio}, rt(hour, r)));
+    OtioTimeline o = read(timeline({main_track, second, audio}, rt(hour, r), {{"reel", {{"fps", r}}}}));
     Timeline tl = resolved(std::move(o.timeline));
     const Rational fps = tl.output.fps;
     EXPECT_EQ(fps, rc.exact);
@@ -597,8 +597,9 @@ TEST(OtioTiming, NtscDecimalsOfAnySpellingMeanTheExactRate)
     for (const char* rate :
          {"23.976", "23.976023976023978", "23.98", "29.97", "29.97002997002997", "59.94"}) {
         // The rate's exact spelling in the text, where a placeholder was.
-        std::string t =
-            timeline({track("V", {clip("A", external("a.mov"), tr(0, 10, 1))})}, rt(0, 777)).dump();
+        std::string t = timeline({track("V", {clip("A", external("a.mov"), tr(0, 10, 1))})}, rt(0, 24),
+                                 {{"reel", {{"fps", 777.0}}}})
+                            .dump();
         auto at = t.find("777.0");
         ASSERT_NE(at, std::string::npos) << t;
         t.replace(at, 5, rate);
@@ -606,6 +607,7 @@ TEST(OtioTiming, NtscDecimalsOfAnySpellingMeanTheExactRate)
         double d = std::stod(rate);
         int n = int(std::lround(d * 1.001));
         EXPECT_EQ(tl.output.fps, Rational(n * 1000, 1001)) << rate;
+        EXPECT_EQ(tl.output.fps_source, FpsSource::timeline);
     }
 }
 
@@ -828,10 +830,8 @@ TEST(Otio, TimeWarpsFreezesAndEffects)
 
     json time_effect = {{"OTIO_SCHEMA", "TimeEffect.1"}, {"effect_name", "Retime"}};
     auto errors =
-        read_errors(timeline({track("V", {clip("frozen", external("a.mov"), tr(0, 24, 24), {freeze}),
-                                          clip("back", external("a.mov"), tr(48, 24, 24), {warp(-1.0)}),
+        read_errors(timeline({track("V", {clip("back", external("a.mov"), tr(48, 24, 24), {warp(-1.0)}),
                                           clip("odd", external("a.mov"), tr(0, 24, 24), {time_effect})})}));
-    EXPECT_ANY(errors, "clip \"frozen\"", "FreezeFrame", "not supported");
     EXPECT_ANY(errors, "clip \"back\"", "backwards");
     EXPECT_ANY(errors, "clip \"odd\"", "\"Retime\"", "TimeEffect.1");
 }
@@ -929,14 +929,12 @@ TEST(Otio, GeneratorsAndReferences)
     EXPECT_EQ(item(tl, "solid").color, (Color{0x12, 0x34, 0x56, 0x80}));
     EXPECT_TRUE(tl.root.tracks.at(1).items.empty());  // a generator makes no sound
 
-    json seq = {{"OTIO_SCHEMA", "ImageSequenceReference.1"}, {"target_url_base", "./s/"}};
     auto errors = read_errors(timeline({track(
-        "V", {clip("bars", gen("SMPTEBars", json::object()), tr(0, 24, 24)), clip("seq", seq, tr(0, 24, 24)),
+        "V", {clip("bars", gen("SMPTEBars", json::object()), tr(0, 24, 24)),
               clip("odd", {{"OTIO_SCHEMA", "StreamReference.1"}}, tr(0, 24, 24)),
               clip("lost", {{"OTIO_SCHEMA", "MissingReference.1"}, {"name", "shot.mov"}}, tr(0, 24, 24)),
               clip("nothing", nullptr, nullptr)})}));
     EXPECT_ANY(errors, "clip \"bars\"", "\"SMPTEBars\"");
-    EXPECT_ANY(errors, "clip \"seq\"", "ImageSequenceReference.1");
     EXPECT_ANY(errors, "clip \"odd\"", "\"StreamReference.1\"");
     EXPECT_ANY(errors, "clip \"lost\"", "MissingReference", "\"shot.mov\"");
     EXPECT_ANY(errors, "clip \"nothing\"", "neither a source_range nor an available_range");
@@ -1006,11 +1004,13 @@ TEST(Otio, UnknownSchemasAndMalformedValuesAreLocated)
 TEST(Otio, TopLevelFormsAndOutputSettings)
 {
     json body = track("V", {clip("a", external("a.mov"), tr(0, 25, 25))});
-    // A bin: the first Timeline in it; the rate of its first clip.
+    // A bin: the first Timeline in it. A clip's range at 25 is no frame rate: without
+    // metadata the rate is left to the media (default_fps until they are probed).
     json bin = {{"OTIO_SCHEMA", "SerializableCollection.1"},
                 {"children", {{{"OTIO_SCHEMA", "Marker.3"}}, timeline({body})}}};
     Timeline from_bin = read(bin).timeline;
-    EXPECT_EQ(from_bin.output.fps, Rational(25));
+    EXPECT_EQ(from_bin.output.fps, Rational(default_fps));
+    EXPECT_EQ(from_bin.output.fps_source, FpsSource::fallback);
     EXPECT_EQ(from_bin.output.width, 1920);
     // A bare track.
     EXPECT_EQ(read(body).timeline.root.tracks.size(), 1u);
@@ -1020,6 +1020,7 @@ TEST(Otio, TopLevelFormsAndOutputSettings)
     EXPECT_EQ(custom.output.width, 640);
     EXPECT_EQ(custom.output.height, 360);
     EXPECT_EQ(custom.output.fps, Rational(30000, 1001));
+    EXPECT_EQ(custom.output.fps_source, FpsSource::timeline);
     EXPECT_EQ(custom.output.background, (Color{0x10, 0x20, 0x30, 255}));
     auto errors = read_errors(timeline({body}, nullptr, {{"reel", {{"width", 641}}}}));
     EXPECT_ANY(errors, "/metadata/reel/width", "even");
@@ -1075,4 +1076,425 @@ TEST(Otio, LenientJsonKeepsPositions)
     EXPECT_EQ(j["b"], json({"I", "-I", "Infini", "-Infini"}));
     EXPECT_EQ(j["s"], "NaN Inf");
     EXPECT_EQ(j["n"], -1500.0);
+}
+
+// ---- issue 16: image sequences, stills, freeze frames, picture effects, wipes, rates ----
+
+namespace {
+
+json sequence_ref(json fields)
+{
+    json ref = {{"OTIO_SCHEMA", "ImageSequenceReference.1"},
+                {"target_url_base", "plates/"},
+                {"name_prefix", "shot."},
+                {"name_suffix", ".exr"},
+                {"start_frame", 1001},
+                {"frame_step", 1},
+                {"rate", 24.0},
+                {"frame_zero_padding", 4},
+                {"missing_frame_policy", "error"}};
+    for (auto& [k, v] : fields.items()) ref[k] = v;
+    return ref;
+}
+
+json effect(const std::string& name, json metadata = json::object())
+{
+    return {{"OTIO_SCHEMA", "Effect.1"}, {"effect_name", name}, {"metadata", metadata}};
+}
+
+json with_effects(json item, json effects)
+{
+    item["effects"] = children_of(std::move(effects));
+    return item;
+}
+
+}  // namespace
+
+TEST(OtioIssue16, ImageSequenceReferenceBecomesASequenceMediaEntry)
+{
+    json avail = tr(86400, 50, 24);
+    OtioTimeline o = read(timeline({track(
+        "V",
+        {clip("plate", sequence_ref({{"available_range", avail}, {"name", "plate"}}), tr(86410, 30, 24)),
+         clip("every other", sequence_ref({{"frame_step", 2}, {"frame_zero_padding", 0}}), tr(0, 12, 24)),
+         clip("toucan",
+              sequence_ref({{"rate", 0.0},
+                            {"target_url_base", ""},
+                            {"name_prefix", "Counter 100%."},
+                            {"name_suffix", ".png"},
+                            {"start_frame", 0},
+                            {"frame_zero_padding", 0},
+                            {"missing_frame_policy", "black"}}),
+              tr(0, 2, 25))})}));
+    const Timeline& tl = o.timeline;
+    EXPECT_TRUE(o.warnings.empty()) << joined(o.warnings);
+    ASSERT_EQ(tl.media.size(), 3u);
+    const MediaRef& plate = tl.media.at("plate");
+    EXPECT_EQ(plate.path, "plates/shot.%04d.exr");
+    EXPECT_EQ(plate.resolved, fs::path("/otio-test/project/plates/shot.%04d.exr"));
+    ASSERT_TRUE(plate.sequence);
+    EXPECT_EQ(plate.sequence->rate, Rational(24));
+    EXPECT_EQ(plate.sequence->start, 1001);
+    EXPECT_EQ(plate.sequence->end, 1050);  // 50 frames available
+    EXPECT_EQ(plate.sequence->step, 1);
+    EXPECT_EQ(plate.sequence->missing, MissingFrames::error);
+    // The clip plays from 10 frames into the available range: file 1011 on.
+    EXPECT_EQ(item(tl, "plate").media, "plate");
+    EXPECT_EQ(item(tl, "plate").in, Rational(10, 24));
+    EXPECT_EQ(item(tl, "plate").out, Rational(40, 24));
+    EXPECT_EQ(item(tl, "plate").type, ItemType::clip);
+    // No padding: %d; the step carried; no available_range: no end (what is on disk).
+    const MediaRef& other = tl.media.at(item(tl, "every other").media);
+    EXPECT_EQ(other.path, "plates/shot.%d.exr");
+    EXPECT_EQ(other.sequence->step, 2);
+    EXPECT_FALSE(other.sequence->end);
+    // toucan writes rate 0: the range's rate; a literal percent sign is escaped.
+    const MediaRef& counter = tl.media.at(item(tl, "toucan").media);
+    EXPECT_EQ(counter.path, "Counter 100%%.%d.png");
+    EXPECT_EQ(counter.sequence->rate, Rational(25));
+    EXPECT_EQ(counter.sequence->start, 0);
+    EXPECT_EQ(counter.sequence->missing, MissingFrames::black);
+    EXPECT_TRUE(sequence_pattern_problem(counter.path).empty());
+    // It resolves like any video, and its dump is a valid reel timeline.
+    Timeline r = resolved(tl);
+    Timeline back = parse_timeline(JsonDocument::parse(to_json(r).dump(2), "dump.json"), test_file);
+    EXPECT_EQ(back.media.at("plate").sequence->start, 1001);
+
+    // A file:// base; the same sequence twice is one media entry.
+    Timeline url =
+        read(
+            timeline({track(
+                "V", {clip("a", sequence_ref({{"target_url_base", "file:///mnt/x%20y"}}), tr(0, 12, 24)),
+                      clip("b", sequence_ref({{"target_url_base", "file:///mnt/x%20y"}}), tr(12, 12, 24))})}))
+            .timeline;
+    ASSERT_EQ(url.media.size(), 1u);
+    EXPECT_EQ(url.media.begin()->second.path, "/mnt/x y/shot.%04d.exr");
+}
+
+TEST(OtioIssue16, ImageSequenceProblemsAreLocated)
+{
+    auto errors = read_errors(
+        timeline({track("V", {clip("negative", sequence_ref({{"start_frame", -5}}), tr(0, 12, 24)),
+                              clip("policy", sequence_ref({{"missing_frame_policy", "skip"}}), tr(0, 12, 24)),
+                              clip("pad", sequence_ref({{"frame_zero_padding", 40}}), tr(0, 12, 24))}),
+                  track("A", {clip("heard", sequence_ref(json::object()), tr(0, 12, 24))}, "Audio")}));
+    EXPECT_ANY(errors, "/children/0/children/0/media_references/DEFAULT_MEDIA/start_frame",
+               "clip \"negative\"", "from 0");
+    EXPECT_ANY(errors, "clip \"policy\"", "missing_frame_policy", "\"skip\"");
+    EXPECT_ANY(errors, "clip \"pad\"", "frame_zero_padding");
+    EXPECT_ANY(errors, "clip \"heard\"", "image sequence on an audio track");
+}
+
+TEST(OtioIssue16, FreezeFramesHoldTheFrameAtTheTrimmedStart)
+{
+    json freeze = {{"OTIO_SCHEMA", "FreezeFrame.1"}, {"effect_name", "FreezeFrame"}, {"time_scalar", 0.0}};
+    json avail = tr(86400, 240, 24);
+    json inner = stack("held stack", {track("in", {clip("x", external("b.mov"), tr(48, 96, 24))})},
+                       tr(24, 48, 24), {freeze});
+    json held_track = track("held track", {clip("y", external("c.mov"), tr(0, 96, 24))});
+    held_track["effects"] = json::array({warp(0.0)});
+    held_track["source_range"] = tr(12, 24, 24);
+    OtioTimeline o = read(timeline(
+        {track("V", {clip("frozen", external("a.mov", "", avail), tr(86400 + 36, 48, 24), {freeze}),
+                     clip("zero", external("a.mov", "", avail), tr(86400 + 12, 24, 24), {warp(0.0)}), inner}),
+         held_track}));
+    Timeline tl = resolved(std::move(o.timeline));
+    const Item& frozen = item(tl, "frozen");
+    EXPECT_EQ(frozen.type, ItemType::clip);
+    EXPECT_EQ(frozen.speed, Rational(0));
+    EXPECT_TRUE(frozen.frozen());
+    EXPECT_EQ(frozen.in, Rational(36, 24));
+    EXPECT_FALSE(frozen.out);
+    EXPECT_EQ(frozen.duration, Rational(2));
+    EXPECT_EQ(frozen.start, Rational(0));
+    EXPECT_EQ(frozen.end, Rational(2));  // its length in the track: the clip's duration
+    EXPECT_EQ(frozen.source_time(Rational(3, 2)), Rational(36, 24));
+    const Item& zero = item(tl, "zero");
+    EXPECT_TRUE(zero.frozen());
+    EXPECT_EQ(zero.in, Rational(12, 24));
+    EXPECT_EQ(zero.length(), Rational(1));
+    // A nested stack: its comp item frozen at the stack's trimmed start.
+    const Item& stack_item = item(tl, "held stack");
+    EXPECT_EQ(stack_item.type, ItemType::comp);
+    EXPECT_TRUE(stack_item.frozen());
+    EXPECT_EQ(stack_item.in, Rational(1));
+    EXPECT_EQ(stack_item.length(), Rational(2));
+    EXPECT_EQ(stack_item.start, Rational(3));
+    // A frozen track: wrapped in a composition shown through one frozen comp item.
+    const Item& track_item = item(tl, "held track");
+    EXPECT_EQ(track_item.type, ItemType::comp);
+    EXPECT_TRUE(track_item.frozen());
+    EXPECT_EQ(track_item.in, Rational(1, 2));
+    EXPECT_EQ(track_item.length(), Rational(1));
+    EXPECT_TRUE(o.warnings.empty()) << joined(o.warnings);
+
+    // The held frame must exist.
+    auto errors = read_errors(timeline(
+        {track("V", {clip("late", external("a.mov", "", tr(0, 24, 24)), tr(30, 24, 24), {freeze})})}));
+    EXPECT_ANY(errors, "clip \"late\"", "holds the frame at 1.25 s", "available_range");
+}
+
+TEST(OtioIssue16, StillsAreImageItemsForTheClipsLength)
+{
+    // By name (.svg included), while reading.
+    Timeline tl =
+        read(timeline({track("V", {clip("logo", external("art/logo.svg"), tr(0, 36, 24))})})).timeline;
+    EXPECT_EQ(item(tl, "logo").type, ItemType::image);
+    EXPECT_EQ(item(tl, "logo").duration, Rational(3, 2));
+    EXPECT_TRUE(tl.clips_may_be_stills);
+
+    // By probing: a file that a name does not reveal, warped or frozen or not.
+    json freeze = {{"OTIO_SCHEMA", "FreezeFrame.1"}, {"effect_name", "FreezeFrame"}, {"time_scalar", 0.0}};
+    Timeline odd =
+        read(timeline({track("V", {clip("card", external("title.card"), tr(0, 48, 24)),
+                                   clip("fast card", external("title.card"), tr(0, 24, 24), {warp(2.0)}),
+                                   clip("held card", external("title.card"), tr(0, 12, 24), {freeze})})}))
+            .timeline;
+    EXPECT_EQ(item(odd, "card").type, ItemType::clip);
+    SourceFactsMap facts = test::fake_facts(odd);
+    SourceFacts still;
+    still.has_video = true;
+    still.still_image = true;
+    still.width = 300;
+    still.height = 200;
+    facts.at("title.card") = still;
+    resolve_timeline(odd, facts);
+    for (auto [id, start, length] :
+         {std::tuple{"card", Rational(0), Rational(2)}, std::tuple{"fast card", Rational(2), Rational(1)},
+          std::tuple{"held card", Rational(3), Rational(1, 2)}}) {
+        const Item& it = item(odd, id);
+        EXPECT_EQ(it.type, ItemType::image) << id;
+        EXPECT_EQ(it.duration, length) << id;
+        EXPECT_EQ(it.start, start) << id;
+        EXPECT_EQ(it.end, start + length) << id;
+    }
+    EXPECT_EQ(odd.root.duration, Rational(7, 2));
+
+    // A reel timeline keeps its error.
+    std::string reel_doc = R"({"reel": 1, "output": {"width": 320, "height": 240, "fps": 24},
+        "media": {"card": {"path": "title.card"}},
+        "tracks": [{"items": [{"type": "clip", "media": "card", "start": 0, "in": 0, "out": 1}]}]})";
+    Timeline plain = parse_timeline(JsonDocument::parse(reel_doc, "p.json"), "p.json");
+    EXPECT_FALSE(plain.clips_may_be_stills);
+    SourceFactsMap plain_facts{{"card", still}};
+    try {
+        resolve_timeline(plain, plain_facts);
+        FAIL() << "a clip of a still was accepted in a reel timeline";
+    } catch (const Error& e) {
+        EXPECT_NE(e.message().find("is a still image"), std::string::npos) << e.message();
+    }
+}
+
+TEST(OtioIssue16, ToucanPictureEffectsMapToTransformAndColour)
+{
+    OtioTimeline o = read(timeline({track(
+        "V",
+        {clip("flip", external("a.mov"), tr(0, 24, 24), {effect("toucan:Flip")}),
+         clip("flop", external("a.mov"), tr(0, 24, 24), {effect("toucan:Flop")}),
+         clip("legacy flop", external("a.mov"), tr(0, 24, 24),
+              {json{{"OTIO_SCHEMA", "FlopEffect.1"}, {"effect_name", ""}}}),
+         clip("rotate", external("a.mov"), tr(0, 24, 24), {effect("toucan:Rotate", {{"angle", 45.0}})}),
+         clip("legacy rotate", external("a.mov"), tr(0, 24, 24),
+              {json{{"OTIO_SCHEMA", "RotateEffect.1"}, {"angle", -30.0}}}),
+         clip("rotate then flip", external("a.mov"), tr(0, 24, 24),
+              json::array({effect("toucan:Rotate", {{"angle", 30.0}}), effect("toucan:Flip")})),
+         clip("resize", external("a.mov"), tr(0, 24, 24), {effect("toucan:Resize", {{"size", {640, 360}}})}),
+         clip("legacy resize", external("a.mov"), tr(0, 24, 24),
+              {json{{"OTIO_SCHEMA", "ResizeEffect.1"}, {"width", 320}, {"height", 180}}}),
+         clip("grey", external("a.mov"), tr(0, 24, 24), {effect("toucan:Saturate", {{"value", 0.0}})}),
+         clip("crop", external("a.mov"), tr(0, 24, 24),
+              {effect("toucan:Crop", {{"pos", {100, 50}}, {"size", {640, 360}}})}),
+         clip("late crop", external("a.mov"), tr(0, 24, 24),
+              json::array({effect("toucan:Flip"),
+                           effect("toucan:Crop", {{"pos", {0, 0}}, {"size", {10, 10}}})}))})}));
+    const Timeline& tl = o.timeline;
+    EXPECT_TRUE(item(tl, "flip").transform->flip_y);
+    EXPECT_FALSE(item(tl, "flip").transform->flip_x);
+    EXPECT_TRUE(item(tl, "flop").transform->flip_x);
+    EXPECT_FALSE(item(tl, "flop").transform->flip_y);
+    EXPECT_TRUE(item(tl, "legacy flop").transform->flip_x);
+    EXPECT_EQ(item(tl, "rotate").transform->rotation, 45.0);
+    EXPECT_EQ(item(tl, "legacy rotate").transform->rotation, -30.0);
+    // A mirror after a rotation: the same picture as the mirror first, turned the other way.
+    EXPECT_TRUE(item(tl, "rotate then flip").transform->flip_y);
+    EXPECT_EQ(item(tl, "rotate then flip").transform->rotation, -30.0);
+    const Transform& r = *item(tl, "resize").transform;
+    EXPECT_EQ(std::tuple(r.x, r.y, *r.width, *r.height, r.fit),
+              std::tuple(0.0, 0.0, 640.0, 360.0, Fit::stretch));
+    EXPECT_EQ(*item(tl, "legacy resize").transform->width, 320.0);
+    ASSERT_TRUE(item(tl, "grey").adjust);
+    EXPECT_EQ(item(tl, "grey").adjust->saturation, 0.0);
+    EXPECT_FALSE(item(tl, "grey").transform);
+    // Crop: the window's pixels 1:1 at the top left; its right and bottom edges follow from
+    // the source's size once known (a.mov: 1920x1080 in the fake facts).
+    const Item& crop = item(tl, "crop");
+    EXPECT_EQ(std::tuple(crop.crop->left, crop.crop->top), std::tuple(100.0, 50.0));
+    EXPECT_EQ(crop.crop_window, (std::pair(640.0, 360.0)));
+    const Transform& box = *crop.transform;
+    EXPECT_EQ(std::tuple(box.x, box.y, *box.width, *box.height, box.fit),
+              std::tuple(0.0, 0.0, 640.0, 360.0, Fit::none));
+    Timeline settled = resolved(tl);
+    const Item& cropped = item(settled, "crop");
+    EXPECT_EQ(std::tuple(cropped.crop->right, cropped.crop->bottom), std::tuple(1920.0 - 740, 1080.0 - 410));
+    EXPECT_FALSE(cropped.crop_window);
+    // reel crops before flipping: a crop after a flip is not what toucan draws, a warning.
+    ASSERT_EQ(o.warnings.size(), 1u) << joined(o.warnings);
+    EXPECT_ANY(o.warnings, "\"toucan:Crop\"", "clip \"late crop\"", "ignored");
+    EXPECT_FALSE(item(tl, "late crop").crop);
+
+    auto errors = read_errors(
+        timeline({track("V", {clip("no angle", external("a.mov"), tr(0, 24, 24), {effect("toucan:Rotate")}),
+                              clip("bad size", external("a.mov"), tr(0, 24, 24),
+                                   {effect("toucan:Resize", {{"size", "big"}})}),
+                              clip("too saturated", external("a.mov"), tr(0, 24, 24),
+                                   {effect("toucan:Saturate", {{"value", 9.0}})})})}));
+    EXPECT_ANY(errors, "clip \"no angle\"", "\"toucan:Rotate\"", "\"angle\"");
+    EXPECT_ANY(errors, "/effects/0/metadata/size", "clip \"bad size\"", "[width, height]");
+    EXPECT_ANY(errors, "/effects/0/metadata/value", "clip \"too saturated\"", "0 to 4");
+
+    // A window outside the picture is found once the source's size is known.
+    Timeline outside =
+        read(timeline(
+                 {track("V", {clip("wide", external("a.mov"), tr(0, 24, 24),
+                                   {effect("toucan:Crop", {{"pos", {1800, 0}}, {"size", {640, 360}}})})})}))
+            .timeline;
+    try {
+        resolve_timeline(outside, test::fake_facts(outside));
+        FAIL() << "a crop window outside the picture was accepted";
+    } catch (const Error& e) {
+        EXPECT_NE(e.message().find("crop window (640x360 at 1800, 0) is not inside media"), std::string::npos)
+            << e.message();
+    }
+}
+
+TEST(OtioIssue16, EffectsOnTracksAndStacksWrapThemInACompositionItem)
+{
+    json flipped = track("flipped", {clip("a", external("a.mov"), tr(0, 24, 24))});
+    flipped["effects"] = json::array({effect("toucan:Flop")});
+    json grey_stack = stack("grey", {track("g", {clip("b", external("b.mov"), tr(0, 24, 24))})}, nullptr,
+                            {effect("toucan:Saturate", {{"value", 0.5}})});
+    json audio = track("sound", {clip("m", external("music.wav"), tr(0, 24, 24))}, "Audio");
+    audio["effects"] = json::array({effect("toucan:Flip")});
+    OtioTimeline o = read(timeline({flipped, track("V2", {grey_stack}), audio}));
+    Timeline tl = resolved(std::move(o.timeline));
+    const Item& f = item(tl, "flipped");
+    EXPECT_EQ(f.type, ItemType::comp);
+    EXPECT_TRUE(f.transform && f.transform->flip_x);
+    EXPECT_EQ(tl.composition(f.comp).tracks.at(0).items.at(0).id, "a");
+    EXPECT_FALSE(item(tl, "a").transform);  // the effect is on the whole track, once
+    const Item& g = item(tl, "grey");
+    EXPECT_EQ(g.type, ItemType::comp);
+    EXPECT_EQ(g.adjust->saturation, 0.5);
+    // A crop on a track: the composition is the output's size (1920x1080 by default).
+    json cropped_track = track("window", {clip("w", external("a.mov"), tr(0, 24, 24))});
+    cropped_track["effects"] = json::array({effect("toucan:Crop", {{"pos", {20, 10}}, {"size", {100, 50}}})});
+    Timeline windowed = read(timeline({cropped_track})).timeline;
+    const Item& wi = item(windowed, "window");
+    EXPECT_EQ(std::tuple(wi.crop->left, wi.crop->top, wi.crop->right, wi.crop->bottom),
+              std::tuple(20.0, 10.0, 1800.0, 1020.0));
+    EXPECT_FALSE(wi.crop_window);
+    // The audio track's flip changes nothing that is heard: a warning.
+    EXPECT_ANY(o.warnings, "\"toucan:Flip\"", "track \"sound\"", "ignored");
+
+    // A picture effect on the timeline's own stack: the whole picture through one comp item.
+    json doc = timeline({track("V", {clip("c", external("a.mov"), tr(0, 24, 24))})});
+    doc["tracks"]["effects"] = json::array({effect("toucan:Flip")});
+    Timeline whole = resolved(read(doc).timeline);
+    ASSERT_EQ(whole.root.tracks.size(), 1u);
+    const Item& root_item = whole.root.tracks.at(0).items.at(0);
+    EXPECT_EQ(root_item.type, ItemType::comp);
+    EXPECT_TRUE(root_item.transform->flip_y);
+    EXPECT_EQ(whole.root.duration, Rational(1));
+    // Saturation of a solid colour: reel's colour adjustment is for pictures, a warning.
+    json fill = {{"OTIO_SCHEMA", "GeneratorReference.1"},
+                 {"generator_kind", "toucan:Fill"},
+                 {"parameters", {{"color", {1.0, 0.0, 0.0, 1.0}}}}};
+    OtioTimeline washed = read(timeline(
+        {track("V", {clip("wash", fill, tr(0, 24, 24), {effect("toucan:Saturate", {{"value", 0.5}})})})}));
+    EXPECT_FALSE(item(washed.timeline, "wash").adjust);
+    EXPECT_ANY(washed.warnings, "clip \"wash\"", "toucan:Saturate", "solid colour");
+}
+
+TEST(OtioIssue16, WipesFromReelToucanAndOtioTransitionTypes)
+{
+    auto between = [](json tr_) {
+        return timeline({track("V", {clip("A", external("a.mov", "", tr(0, 240, 24)), tr(48, 48, 24)), tr_,
+                                     clip("B", external("b.mov", "", tr(0, 240, 24)), tr(48, 48, 24))})},
+                        nullptr, {{"reel", {{"width", 800}, {"height", 400}}}});
+    };
+    auto incoming = [&](json tr_) { return *item(read(between(tr_)).timeline, "B").transition_in; };
+
+    json reel_wipe = transition("w", 6, 6, 24, "reel:Wipe");
+    reel_wipe["metadata"] = {{"reel", {{"direction", "up"}, {"softness", 0.25}}}};
+    Transition t = incoming(reel_wipe);
+    EXPECT_EQ(t.kind, TransitionKind::wipe);
+    EXPECT_EQ(t.direction, WipeDirection::up);
+    EXPECT_EQ(t.softness, 0.25);
+    EXPECT_EQ(t.duration, Rational(1, 2));
+
+    t = incoming(transition("h", 6, 6, 24, "toucan:HorizontalWipe"));
+    EXPECT_EQ(t.kind, TransitionKind::wipe);
+    EXPECT_EQ(t.direction, WipeDirection::right);  // the incoming clip grows from the left
+    EXPECT_DOUBLE_EQ(t.softness, 200.0 / 800);     // toucan blends over 200 pixels
+    t = incoming(transition("v", 6, 6, 24, "toucan:VerticalWipe"));
+    EXPECT_EQ(t.direction, WipeDirection::down);  // from the top
+    EXPECT_DOUBLE_EQ(t.softness, 200.0 / 400);
+    t = incoming(transition("s", 6, 6, 24, "SMPTE_Wipe"));
+    EXPECT_EQ(t.kind, TransitionKind::wipe);
+    EXPECT_EQ(t.direction, WipeDirection::right);
+    EXPECT_EQ(t.softness, 0.0);
+    t = incoming(transition("d", 6, 6, 24));
+    EXPECT_EQ(t.kind, TransitionKind::crossfade);
+    EXPECT_TRUE(read(between(transition("d", 6, 6, 24))).warnings.empty());
+
+    // reel:Wipe without metadata: right, hard.
+    t = incoming(transition("plain", 6, 6, 24, "reel:Wipe"));
+    EXPECT_EQ(t.direction, WipeDirection::right);
+    EXPECT_EQ(t.softness, 0.0);
+
+    json bad = transition("bad", 6, 6, 24, "reel:Wipe");
+    bad["metadata"] = {{"reel", {{"direction", "sideways"}, {"softness", 2}}}};
+    auto errors = read_errors(between(bad));
+    EXPECT_ANY(errors, "/metadata/reel/direction", "transition \"bad\"", "\"sideways\"");
+    EXPECT_ANY(errors, "/metadata/reel/softness", "transition \"bad\"", "0 to 1");
+
+    // Beside a gap a wipe has nothing to wipe to: a fade, said in a warning.
+    OtioTimeline faded =
+        read(timeline({track("V", {clip("A", external("a.mov", "", tr(0, 240, 24)), tr(48, 48, 24)),
+                                   transition("edge", 6, 6, 24, "toucan:HorizontalWipe"), gap(24, 24)})}));
+    EXPECT_EQ(item(faded.timeline, "A").fade_out, Rational(1, 2));
+    EXPECT_ANY(faded.warnings, "transition \"edge\"", "wipe", "fade out");
+}
+
+TEST(OtioIssue16, TheRateIsTheTimelinesOrLeftToTheMedia)
+{
+    json body = track("V", {clip("a", external("a.mov"), tr(0, 1, 1))});
+    // Ranges at rate 1 and a global_start_time at 24000 are not frame rates.
+    Timeline none = read(timeline({body}, rt(86400 * 24000.0, 24000))).timeline;
+    EXPECT_EQ(none.output.fps_source, FpsSource::fallback);
+    EXPECT_EQ(none.output.fps, Rational(default_fps));
+    Timeline stated = read(timeline({body}, nullptr, {{"reel", {{"fps", 29.97}}}})).timeline;
+    EXPECT_EQ(stated.output.fps_source, FpsSource::timeline);
+    EXPECT_EQ(stated.output.fps, Rational(30000, 1001));
+    auto errors = read_errors(timeline({body}, nullptr, {{"reel", {{"fps", 1000}}}}));
+    EXPECT_ANY(errors, "/metadata/reel/fps", "1..480");
+    EXPECT_EQ(snap_ntsc_rate(Rational::parse("23.976").value()), Rational(24000, 1001));
+    EXPECT_EQ(snap_ntsc_rate(Rational(25)), Rational(25));
+    EXPECT_EQ(snap_ntsc_rate(Rational(2997, 100)), Rational(30000, 1001));
+}
+
+TEST(OtioIssue16, ImageSequenceSampleMapsItsFields)
+{
+    const fs::path file = samples_dir / "image_sequence_example.otio";
+    if (!fs::exists(file)) GTEST_SKIP() << file << " is absent";
+    OtioTimeline o = load_otio(file);
+    ASSERT_EQ(o.timeline.media.size(), 1u);
+    const MediaRef& m = o.timeline.media.begin()->second;
+    EXPECT_EQ(m.path, "./sample_sequence/sample_sequence.%04d.exr");
+    EXPECT_EQ(m.sequence->start, 1001);
+    EXPECT_EQ(m.sequence->end, 1050);
+    EXPECT_EQ(m.sequence->rate, Rational(24));
+    const Item& it = item(o.timeline, "sample_sequence");
+    EXPECT_EQ(it.in, Rational(10, 24));
+    EXPECT_EQ(it.out, Rational(40, 24));
 }
