@@ -1102,12 +1102,6 @@ json effect(const std::string& name, json metadata = json::object())
     return {{"OTIO_SCHEMA", "Effect.1"}, {"effect_name", name}, {"metadata", metadata}};
 }
 
-json with_effects(json item, json effects)
-{
-    item["effects"] = children_of(std::move(effects));
-    return item;
-}
-
 }  // namespace
 
 TEST(OtioIssue16, ImageSequenceReferenceBecomesASequenceMediaEntry)
