@@ -88,8 +88,8 @@ json minimal_document()
 
 }  // namespace
 
-std::vector<ReelMetaProblem> apply_reel_item_metadata(const json& object, const std::string& pointer, Item& item,
-                                                      Composition* comp)
+std::vector<ReelMetaProblem> apply_reel_item_metadata(const json& object, const std::string& pointer,
+                                                      Item& item, Composition* comp)
 {
     std::vector<ReelMetaProblem> problems;
     const json* reel = reel_metadata(object);
@@ -102,7 +102,7 @@ std::vector<ReelMetaProblem> apply_reel_item_metadata(const json& object, const 
     const json* fields = member(*reel, "item");
     const json* cfields = comp ? member(*reel, "composition") : nullptr;
     if (!fields && !cfields) return problems;
-    static const std::vector<std::string> item_keys = {"transform", "crop",    "opacity", "color",
+    static const std::vector<std::string> item_keys = {"transform", "crop",     "opacity", "color",
                                                        "fade_in",   "fade_out", "gain_db", "mute"};
     static const std::vector<std::string> comp_keys = {"name", "width", "height", "background", "duration"};
     if (fields && !check_keys(*fields, reel_ptr + "/item", "item", item_keys, problems)) return problems;
@@ -119,19 +119,18 @@ std::vector<ReelMetaProblem> apply_reel_item_metadata(const json& object, const 
         c.erase("name");
         if (!c.contains("width")) c["width"] = 16;
         if (!c.contains("height")) c["height"] = 16;
-        c["tracks"] = json::array({{{"items", json::array({{{"type", "color"},
-                                                               {"color", "#000000"},
-                                                               {"start", 0},
-                                                               {"duration", 1}}})}}});
+        c["tracks"] = json::array(
+            {{{"items",
+               json::array({{{"type", "color"}, {"color", "#000000"}, {"start", 0}, {"duration", 1}}})}}});
         doc["compositions"] = {{"c", std::move(c)}};
     } else {
         one["type"] = "clip";
         one["media"] = "m";
     }
     doc["tracks"] = json::array({{{"items", json::array({one})}}});
-    auto tl = parse_mapped(doc,
-                           {{"/tracks/0/items/0", reel_ptr + "/item"}, {"/compositions/c", reel_ptr + "/composition"}},
-                           reel_ptr, problems);
+    auto tl = parse_mapped(
+        doc, {{"/tracks/0/items/0", reel_ptr + "/item"}, {"/compositions/c", reel_ptr + "/composition"}},
+        reel_ptr, problems);
     if (!tl) return problems;
 
     const Item& parsed = tl->root.tracks.at(0).items.at(0);
@@ -155,7 +154,8 @@ std::vector<ReelMetaProblem> apply_reel_item_metadata(const json& object, const 
     return problems;
 }
 
-std::vector<ReelMetaProblem> apply_reel_output_metadata(const json& reel, const std::string& pointer, Output& output)
+std::vector<ReelMetaProblem> apply_reel_output_metadata(const json& reel, const std::string& pointer,
+                                                        Output& output)
 {
     std::vector<ReelMetaProblem> problems;
     const json* audio = member(reel, "audio");

@@ -25,13 +25,14 @@ struct ReelMetaProblem {
 /// `item`; for a Stack shown as a comp item, `metadata.reel.composition` (`width`,
 /// `height`, `background`, `duration`) sets those of `comp`. The fields are validated as
 /// reel's parser validates them; problems are returned, and nothing is applied then.
-std::vector<ReelMetaProblem> apply_reel_item_metadata(const nlohmann::json& object, const std::string& pointer,
-                                                      Item& item, Composition* comp);
+std::vector<ReelMetaProblem> apply_reel_item_metadata(const nlohmann::json& object,
+                                                      const std::string& pointer, Item& item,
+                                                      Composition* comp);
 
 /// The `audio` and `video` settings of a Timeline's `metadata.reel` (`reel` is that
 /// object, at `pointer`), in reel's `output` form, applied to `output`.
-std::vector<ReelMetaProblem> apply_reel_output_metadata(const nlohmann::json& reel, const std::string& pointer,
-                                                        Output& output);
+std::vector<ReelMetaProblem> apply_reel_output_metadata(const nlohmann::json& reel,
+                                                        const std::string& pointer, Output& output);
 
 /// A LinearTimeWarp's exact time scalar: its `metadata.reel.time_scalar` (a fraction such
 /// as "1/3", which a JSON number cannot hold) when that rounds to the `time_scalar` the

@@ -60,12 +60,11 @@ json rational_time(const Rational& t, std::initializer_list<Rational> preferred)
     Rational value = t * rate;
     if (value.den() != 1 || value.num() >= max_exact_double || value.num() <= -max_exact_double ||
         !writable_rate(rate))
-        throw Error(ErrorCode::timeline, "otio",
-                    "time " + t.to_string() + " s cannot be written exactly as an OpenTimelineIO RationalTime",
-                    "use times with a smaller denominator");
-    return {{"OTIO_SCHEMA", "RationalTime.1"},
-            {"rate", rate.to_double()},
-            {"value", double(value.num())}};
+        throw Error(
+            ErrorCode::timeline, "otio",
+            "time " + t.to_string() + " s cannot be written exactly as an OpenTimelineIO RationalTime",
+            "use times with a smaller denominator");
+    return {{"OTIO_SCHEMA", "RationalTime.1"}, {"rate", rate.to_double()}, {"value", double(value.num())}};
 }
 
 json time_range(const Rational& start, const Rational& duration, std::initializer_list<Rational> preferred)
@@ -143,8 +142,13 @@ json reel_item_fields(const Item& it, bool track_mute)
 
 json item_object(const char* schema, const std::string& name)
 {
-    return {{"OTIO_SCHEMA", schema}, {"name", name},   {"metadata", json::object()}, {"source_range", nullptr},
-            {"effects", json::array()}, {"markers", json::array()}, {"enabled", true}};
+    return {{"OTIO_SCHEMA", schema},
+            {"name", name},
+            {"metadata", json::object()},
+            {"source_range", nullptr},
+            {"effects", json::array()},
+            {"markers", json::array()},
+            {"enabled", true}};
 }
 
 /// The pieces of an image sequence's name pattern ("plates/shot.%04d.exr").
@@ -209,11 +213,12 @@ public:
         stack["children"] = tracks(m_tl.root, false);
         if (m_tl.root.duration != content_end(m_tl.root))
             stack["source_range"] = time_range(Rational(0), m_tl.root.duration, {o.fps});
-        return {{"OTIO_SCHEMA", "Timeline.1"},
-                {"name", m_tl.file.stem().string()},
-                {"metadata", {{"reel", reel}}},
-                {"global_start_time", writable_rate(o.fps) ? rational_time(Rational(0), {o.fps}) : json(nullptr)},
-                {"tracks", stack}};
+        return {
+            {"OTIO_SCHEMA", "Timeline.1"},
+            {"name", m_tl.file.stem().string()},
+            {"metadata", {{"reel", reel}}},
+            {"global_start_time", writable_rate(o.fps) ? rational_time(Rational(0), {o.fps}) : json(nullptr)},
+            {"tracks", stack}};
     }
 
 private:
@@ -324,8 +329,12 @@ private:
             const Composition& c = m_tl.composition(it.comp);
             j = item_object("Stack.1", it.id);
             j["children"] = tracks(c, true);
-            json comp = {{"name", c.name}, {"width", c.width}, {"height", c.height}, {"duration", reel_time(c.duration)}};
-            bool empty = std::all_of(c.tracks.begin(), c.tracks.end(), [](const Track& t) { return t.items.empty(); });
+            json comp = {{"name", c.name},
+                         {"width", c.width},
+                         {"height", c.height},
+                         {"duration", reel_time(c.duration)}};
+            bool empty =
+                std::all_of(c.tracks.begin(), c.tracks.end(), [](const Track& t) { return t.items.empty(); });
             if (empty && c.background) {
                 // OTIO readers (reel's too) take a stack without clips for a gap: its
                 // background becomes a colour clip (in place of the background, which
@@ -356,7 +365,7 @@ private:
             auto f = it.type == ItemType::clip ? m_facts.find(it.media) : m_facts.end();
             Rational media_rate = f != m_facts.end() ? f->second.frame_rate : Rational(0);
             j["source_range"] = media_rate > Rational(0) ? time_range(start, length, {media_rate, fps})
-                                                        : time_range(start, length, rates);
+                                                         : time_range(start, length, rates);
             j["media_references"] = {{"DEFAULT_MEDIA", std::move(ref)}};
             j["active_media_reference_key"] = "DEFAULT_MEDIA";
         }
@@ -374,7 +383,8 @@ private:
                          {"effect_name", "LinearTimeWarp"},
                          {"time_scalar", it.speed.to_double()}};
             auto back = Rational::parse(json(it.speed.to_double()).dump());
-            if (!back || *back != it.speed) warp["metadata"]["reel"] = {{"time_scalar", it.speed.to_string()}};
+            if (!back || *back != it.speed)
+                warp["metadata"]["reel"] = {{"time_scalar", it.speed.to_string()}};
             j["effects"].push_back(std::move(warp));
         }
         json fields = reel_item_fields(it, track_mute);
@@ -472,7 +482,8 @@ private:
     static fs::path sequence_dir(const MediaRef& m)
     {
         std::string dir = fs::path(m.resolved).parent_path().string();
-        for (std::size_t k = dir.find("%%"); k != std::string::npos; k = dir.find("%%", k + 1)) dir.erase(k, 1);
+        for (std::size_t k = dir.find("%%"); k != std::string::npos; k = dir.find("%%", k + 1))
+            dir.erase(k, 1);
         return dir;
     }
 

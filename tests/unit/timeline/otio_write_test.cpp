@@ -97,7 +97,8 @@ json canonical(const Timeline& tl)
             t.erase("mute");
             for (json& it : t["items"]) {
                 if (it.contains("media")) it["media"] = files.at(it["media"].get<std::string>());
-                if (it.contains("id")) it["id"] = std::regex_replace(it["id"].get<std::string>(), copy_suffix, "");
+                if (it.contains("id"))
+                    it["id"] = std::regex_replace(it["id"].get<std::string>(), copy_suffix, "");
                 if (mute && (it["type"] == "clip" || it["type"] == "comp")) it["mute"] = true;
                 if (it["type"] == "comp") {
                     const Composition& inner = tl.composition(it["comp"].get<std::string>());
@@ -105,10 +106,11 @@ json canonical(const Timeline& tl)
                     cj["duration"] = inner.duration.to_string();
                     cj["tracks"] = tracks(inner, cj["tracks"]);
                     if (cj["tracks"].empty() && cj.contains("background")) {
-                        cj["tracks"] = json::array({{{"items", json::array({{{"type", "color"},
-                                                                              {"color", cj["background"]},
-                                                                              {"start", 0},
-                                                                              {"duration", reel_json_time(inner.duration)}}})}}});
+                        cj["tracks"] = json::array(
+                            {{{"items", json::array({{{"type", "color"},
+                                                      {"color", cj["background"]},
+                                                      {"start", 0},
+                                                      {"duration", reel_json_time(inner.duration)}}})}}});
                         cj.erase("background");
                     }
                     it["comp"] = cj;
@@ -255,8 +257,7 @@ TEST_P(OtioWriteFixture, ReadsBackTheSame)
     expect_round_trip(source_dir / "tests/data/timelines/valid" / GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(Valid, OtioWriteFixture,
-                         testing::ValuesIn([] {
+INSTANTIATE_TEST_SUITE_P(Valid, OtioWriteFixture, testing::ValuesIn([] {
                              std::vector<std::string> names;
                              for (const auto& f : json_files(source_dir / "tests/data/timelines/valid"))
                                  names.push_back(f.filename().string());
@@ -315,9 +316,11 @@ TEST(OtioWrite, WritesTheObjectsOtherToolsRead)
     std::map<std::string, std::vector<std::string>> required = {
         {"Timeline.1", {"tracks", "name", "metadata", "global_start_time"}},
         {"Stack.1", {"children", "name", "source_range", "effects", "markers", "enabled", "metadata"}},
-        {"Track.1", {"children", "kind", "name", "source_range", "effects", "markers", "enabled", "metadata"}},
-        {"Clip.2", {"media_references", "active_media_reference_key", "name", "source_range", "effects", "markers",
-                    "enabled", "metadata"}},
+        {"Track.1",
+         {"children", "kind", "name", "source_range", "effects", "markers", "enabled", "metadata"}},
+        {"Clip.2",
+         {"media_references", "active_media_reference_key", "name", "source_range", "effects", "markers",
+          "enabled", "metadata"}},
         {"Gap.1", {"source_range", "name", "effects", "markers", "enabled", "metadata"}},
         {"Transition.1", {"in_offset", "out_offset", "transition_type", "name", "metadata"}},
         {"ExternalReference.1", {"target_url", "available_range", "name", "metadata"}},
@@ -441,8 +444,9 @@ TEST(OtioWrite, BadReelMetadataIsLocated)
         FAIL() << "no error";
     } catch (const Error& e) {
         std::string all = all_messages(e);
-        EXPECT_NE(all.find("clip \"x\": metadata reel item: unknown field \"opactiy\" (did you mean \"opacity\"?)"),
-                  std::string::npos)
+        EXPECT_NE(
+            all.find("clip \"x\": metadata reel item: unknown field \"opactiy\" (did you mean \"opacity\"?)"),
+            std::string::npos)
             << all;
         EXPECT_EQ(e.location().pointer, "/tracks/children/0/children/0/metadata/reel/item/opactiy");
         EXPECT_GT(e.location().line, 0);
