@@ -260,6 +260,17 @@ private:
         return g;
     }
 
+    json fade(const Rational& in_offset, const Rational& out_offset)
+    {
+        const Rational& fps = m_tl.output.fps;
+        return {{"OTIO_SCHEMA", "Transition.1"},
+                {"name", ""},
+                {"metadata", json::object()},
+                {"transition_type", "SMPTE_Dissolve"},
+                {"in_offset", rational_time(in_offset, {fps})},
+                {"out_offset", rational_time(out_offset, {fps})}};
+    }
+
     /// Where a transition into `it` cuts: half of it before, rounded down to a frame.
     Rational cut_offset(const Item& it) const
     {
@@ -310,7 +321,14 @@ private:
             } else if (from[k] > cursor) {
                 children.push_back(gap(from[k] - cursor));
             }
+            // Fades, for other tools, as OTIO draws them: a dissolve from or to a gap (or
+            // the track's edge). Only there: beside another item it would be a crossfade.
+            // (reel reads the fades from metadata.reel.item either way.)
+            bool open_before = k == 0 || (!it.transition_in && from[k] > to[k - 1]);
+            bool open_after = k + 1 == items.size() || (!items[k + 1].transition_in && from[k + 1] > to[k]);
+            if (it.fade_in > Rational(0) && open_before) children.push_back(fade(Rational(0), it.fade_in));
             children.push_back(item(it, from[k], to[k], t.mute));
+            if (it.fade_out > Rational(0) && open_after) children.push_back(fade(it.fade_out, Rational(0)));
             cursor = to[k];
         }
         j["children"] = std::move(children);

@@ -354,10 +354,28 @@ TEST(OtioWrite, WritesTheObjectsOtherToolsRead)
     ASSERT_FALSE(gens.empty());
     for (const auto& g : gens) EXPECT_EQ(g["generator_kind"], "SolidColor");
     // The crossfade of "b" into "a" (1 s, 29.97 frames) is cut after 14 frames.
-    auto transitions = objects(o, "Transition.1");
-    ASSERT_EQ(transitions.size(), 1u);
-    EXPECT_EQ(transitions[0]["in_offset"]["value"], 14.0);
-    EXPECT_NEAR(transitions[0]["in_offset"]["rate"].get<double>(), 30000.0 / 1001, 1e-9);
+    const json& main = o["tracks"]["children"][0]["children"];
+    ASSERT_EQ(main[1]["OTIO_SCHEMA"], "Transition.1");
+    EXPECT_EQ(main[1]["transition_type"], "SMPTE_Dissolve");
+    EXPECT_EQ(main[1]["in_offset"]["value"], 14.0);
+    EXPECT_NEAR(main[1]["in_offset"]["rate"].get<double>(), 30000.0 / 1001, 1e-9);
+    // Fades beside gaps and track ends are dissolves from and to nothing: "framed" fades
+    // out at the end of its track; "pip" fades in after a gap, and out
+    // before the next item ("title" at 6 s, after a gap).
+    const json& last = main.back();
+    ASSERT_EQ(last["OTIO_SCHEMA"], "Transition.1");
+    EXPECT_EQ(last["in_offset"]["value"], 30.0);  // 1001/1000 s: 30 frames at 30000/1001
+    EXPECT_NEAR(last["in_offset"]["rate"].get<double>(), 30000.0 / 1001, 1e-9);
+    EXPECT_EQ(last["out_offset"]["value"], 0.0);
+    const json& overlay = o["tracks"]["children"][1]["children"];
+    ASSERT_GE(overlay.size(), 5u);
+    EXPECT_EQ(overlay[0]["OTIO_SCHEMA"], "Gap.1");
+    EXPECT_EQ(overlay[1]["OTIO_SCHEMA"], "Transition.1");
+    EXPECT_EQ(overlay[1]["in_offset"]["value"], 0.0);
+    EXPECT_EQ(overlay[2]["name"], "pip");
+    EXPECT_EQ(overlay[3]["OTIO_SCHEMA"], "Transition.1");
+    EXPECT_EQ(overlay[3]["out_offset"]["value"], 0.0);
+    EXPECT_EQ(overlay[4]["OTIO_SCHEMA"], "Gap.1");
     // Nested compositions: a Stack named by its item, with the composition's size.
     auto stacks = objects(o, "Stack.1");
     auto pip = std::find_if(stacks.begin(), stacks.end(), [](const json& s) { return s["name"] == "pip"; });
