@@ -301,6 +301,27 @@ TEST(OtioWrite, TimesAreExactAtAwkwardRates)
         EXPECT_EQ(t["value"].get<double>(), std::floor(t["value"].get<double>())) << t.dump();
 }
 
+TEST(OtioWrite, RatesThatNoJsonNumberHoldsAreNotUsedAsRates)
+{
+    // 100/3 fps: 33.333333333333336 would not mean 100/3, so times are written at the
+    // rates of their own denominators, and the output rate only in metadata.reel.
+    Timeline tl = parse_text(R"({"reel": 1, "output": {"width": 320, "height": 240, "fps": "100/3"},
+      "media": {"a": {"path": "media/a.mp4"}},
+      "tracks": [{"items": [
+        {"id": "x", "type": "clip", "media": "a", "start": "3/100", "in": 1, "out": 3},
+        {"id": "y", "type": "color", "color": "#102030", "start": 4, "duration": "7/100"}]}]})");
+    RoundTrip r = round_trip(tl, "/proj");
+    EXPECT_EQ(r.otio["metadata"]["reel"]["fps"], "100/3");
+    EXPECT_TRUE(r.otio["global_start_time"].is_null());
+    for (const auto& t : objects(r.otio, "RationalTime.1")) {
+        double rate = t["rate"].get<double>();
+        EXPECT_EQ(rate, std::floor(rate)) << t.dump();
+    }
+    Timeline back = std::move(r.read.timeline);
+    resolve_timeline(back, test::fake_facts(back));
+    EXPECT_EQ(canonical(back), canonical(tl));
+}
+
 TEST(OtioWrite, WritesTheObjectsOtherToolsRead)
 {
     Timeline tl = load_resolved(source_dir / "examples/showcase.json");
