@@ -373,7 +373,6 @@ private:
         } else {
             j = item_object("Clip.2", it.id);
             json ref;
-            std::initializer_list<Rational> rates = {fps};
             if (it.type == ItemType::color) {
                 ref = solid_colour(it.color);
             } else {
@@ -383,7 +382,7 @@ private:
             auto f = it.type == ItemType::clip ? m_facts.find(it.media) : m_facts.end();
             Rational media_rate = f != m_facts.end() ? f->second.frame_rate : Rational(0);
             j["source_range"] = media_rate > Rational(0) ? time_range(start, length, {media_rate, fps})
-                                                         : time_range(start, length, rates);
+                                                         : time_range(start, length, {fps});
             j["media_references"] = {{"DEFAULT_MEDIA", std::move(ref)}};
             j["active_media_reference_key"] = "DEFAULT_MEDIA";
         }
