@@ -4,9 +4,9 @@ identical frames. Each bundled example (on the generated test media) is rendered
 and through the .otio that --emit otio wrote into another folder; the pictures and the
 sound are compared frame by frame (ffmpeg -f framemd5). Each shared OTIO sample (when
 ../shared/otio-samples is present) that converts, given stand-in media made here with
-ffmpeg for the files it names, is rendered directly and through its own --emit otio
-output, with the same comparison; samples that do not convert are skipped with their
-reason printed."""
+ffmpeg for the files and image sequences it names, is rendered directly and through its
+own --emit otio output, with the same comparison; samples that do not convert are skipped
+with their reason printed."""
 
 import json
 import os
@@ -130,10 +130,15 @@ class SamplesRoundTrip(EmitTestCase):
     def stand_ins(self, doc, root):
         """One file per media URL the sample names, under `root` by file name (found there
         through --media-root): video with sound, sound, or a still, as long as the
-        references' ranges (plus a second)."""
+        references' ranges (plus a second); and the frames of each image sequence with a
+        relative base, under `root` at that base."""
         need = {}
+        sequences = []
 
         def visit(o):
+            if str(o.get("OTIO_SCHEMA", "")).startswith("ImageSequenceReference"):
+                sequences.append(o)
+                return
             if not str(o.get("OTIO_SCHEMA", "")).startswith("Clip"):
                 return
             refs = [r for r in (o.get("media_references") or {}).values() if r]
@@ -151,6 +156,20 @@ class SamplesRoundTrip(EmitTestCase):
 
         walk(doc, visit)
         root.mkdir()
+        for q in sequences:
+            base = q.get("target_url_base") or ""
+            ar = q.get("available_range")
+            if ":" in base or base.startswith("/") or not ar:
+                continue
+            folder = root / base
+            folder.mkdir(parents=True, exist_ok=True)
+            frames = int(round(ar["duration"]["value"] / ar["duration"]["rate"] * q["rate"]))
+            for i in range(frames):
+                number = q["start_frame"] + i * q["frame_step"]
+                name = f"{q['name_prefix']}{number:0{q['frame_zero_padding']}d}{q['name_suffix']}"
+                subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                                f"color=c=0x{(i * 5) % 256:02x}4080:size=160x90", "-frames:v", "1",
+                                str(folder / name)], check=True)
         for name, length in need.items():
             out = root / name
             d = f"{length + 1:.3f}"
