@@ -479,18 +479,20 @@ private:
         std::int64_t start = q.start ? *q.start : first_frame_on_disk(m, dir, *name);
         json ref = reference("ImageSequenceReference.1", m.id);
         ref["target_url_base"] = url(m.path, dir, true);
-        ref["name_prefix"] = name->prefix;
-        ref["name_suffix"] = name->suffix;
+        // Parts of a URL, like the base: a literal '%' is %25.
+        ref["name_prefix"] = url_encode(name->prefix, true);
+        ref["name_suffix"] = url_encode(name->suffix, true);
         ref["start_frame"] = start;
         ref["frame_step"] = q.step;
         ref["rate"] = q.rate.to_double();
         ref["frame_zero_padding"] = name->padding;
         ref["missing_frame_policy"] = to_string(q.missing);
+        // The frames the sequence has: to its "end" when it has one, else as probed.
         std::optional<Rational> duration;
-        if (facts && facts->duration)
-            duration = facts->duration;
-        else if (q.end && *q.end >= start)
+        if (q.end && *q.end >= start)
             duration = Rational((*q.end - start) / q.step + 1) / q.rate;
+        else if (facts && facts->duration)
+            duration = facts->duration;
         if (duration) ref["available_range"] = time_range(Rational(0), *duration, {q.rate, m_tl.output.fps});
         return ref;
     }
