@@ -512,3 +512,41 @@ TEST(OtioWrite, BadReelMetadataIsLocated)
         EXPECT_NE(e.message().find("clip \"x\": metadata reel: "), std::string::npos) << e.message();
     }
 }
+
+TEST(OtioWrite, AnEditedTimeWarpWinsOverItsStaleExactFraction)
+{
+    Timeline tl = parse_text(R"({"reel": 1, "output": {"width": 320, "height": 240, "fps": 25},
+      "media": {"a": {"path": "media/a.mp4"}},
+      "tracks": [{"items": [{"id": "x", "type": "clip", "media": "a", "start": 0, "in": 0, "out": 1, "speed": "1/3"}]}]})");
+    json otio = to_otio(tl, test::fake_facts(tl), {});
+    json& warp = otio["tracks"]["children"][0]["children"][0]["effects"][0];
+    ASSERT_EQ(warp["metadata"]["reel"]["time_scalar"], "1/3");
+    warp["time_scalar"] = 0.5;  // changed in an editor that kept the metadata
+    OtioTimeline back = read_otio(JsonDocument::parse(otio.dump(), "/proj/t.otio"), "/proj/t.otio");
+    EXPECT_EQ(back.timeline.root.tracks.at(0).items.at(0).speed, Rational(1, 2));
+}
+
+TEST(OtioWrite, OutputSettingsInMetadataAreReadAndChecked)
+{
+    Timeline tl = parse_text(R"({"reel": 1, "output": {"width": 320, "height": 240, "fps": 25,
+        "audio": {"sample_rate": 44100, "channels": 1}, "video": {"codec": "hevc", "preset": "slow", "bitrate": 2000000, "gop": 12}},
+      "media": {"a": {"path": "media/a.mp4"}},
+      "tracks": [{"items": [{"type": "clip", "media": "a", "start": 0, "out": 1}]}]})");
+    json otio = to_otio(tl, test::fake_facts(tl), {});
+    OtioTimeline back = read_otio(JsonDocument::parse(otio.dump(), "/proj/t.otio"), "/proj/t.otio");
+    const Output& o = back.timeline.output;
+    EXPECT_EQ(o.audio.sample_rate, 44100);
+    EXPECT_EQ(o.audio.channels, 1);
+    EXPECT_EQ(o.video.codec, "hevc");
+    EXPECT_EQ(o.video.preset, "slow");
+    EXPECT_EQ(o.video.bitrate, 2000000);
+    EXPECT_EQ(o.video.gop, 12);
+    otio["metadata"]["reel"]["audio"]["channels"] = 3;
+    try {
+        read_otio(JsonDocument::parse(otio.dump(2), "/proj/t.otio"), "/proj/t.otio");
+        FAIL() << "no error";
+    } catch (const Error& e) {
+        EXPECT_EQ(e.location().pointer, "/metadata/reel/audio/channels") << all_messages(e);
+        EXPECT_GT(e.location().line, 0);
+    }
+}
