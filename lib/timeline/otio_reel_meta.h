@@ -23,7 +23,8 @@ struct ReelMetaProblem {
 /// `metadata.reel.item` is an object, the fields it holds (in reel JSON form: `transform`,
 /// `crop`, `opacity`, `color`, `fade_in`, `fade_out`, `gain_db`, `mute`) replace those of
 /// `item`; for a Stack shown as a comp item, `metadata.reel.composition` (`width`,
-/// `height`, `background`, `duration`) sets those of `comp`. The fields are validated as
+/// `height`, `background`, `duration`) sets those of `comp` (its `name` is for
+/// people: each nested stack is a composition of its own). The fields are validated as
 /// reel's parser validates them; problems are returned, and nothing is applied then.
 std::vector<ReelMetaProblem> apply_reel_item_metadata(const nlohmann::json& object,
                                                       const std::string& pointer, Item& item,
