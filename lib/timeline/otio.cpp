@@ -5,6 +5,7 @@
 #include "timeline/otio.h"
 
 #include "timeline/detail/text.h"
+#include "timeline/otio_reel_meta.h"
 
 #include "timeline/parse.h"
 #include "util/atomic_file.h"
@@ -666,6 +667,8 @@ private:
                             else
                                 error(b->ptr, "metadata reel \"background\" must be \"#rrggbb\"");
                         }
+                        for (const auto& p : apply_reel_output_metadata(*r->v, r->ptr, o))
+                            error(p.pointer, p.message, p.hint);
                     }
                 }
             }
@@ -1049,7 +1052,7 @@ private:
                     }
                     auto v = exact(*ts, what + ": LinearTimeWarp \"time_scalar\"");
                     if (!v) continue;
-                    scalar = *v;
+                    scalar = refine_time_scalar(*e, *v);
                     if (scalar < Rational(0)) {
                         error(ts->ptr,
                               what + ": LinearTimeWarp with time_scalar " +
@@ -1984,6 +1987,9 @@ private:
                 error(s.node.ptr, s.what + " would start before 0 on its track", {}, name);
                 continue;
             }
+            Composition* comp = it.type == ItemType::comp ? &m_tl.compositions.at(it.comp) : nullptr;
+            for (const auto& p : apply_reel_item_metadata(*s.node, s.node.ptr, it, comp))
+                error(p.pointer, s.what + ": " + p.message, p.hint, name);
             items.push_back(std::move(it));
         }
         return items;

@@ -8,6 +8,7 @@
 #include "render/segments.h"
 #include "stats/stats.h"
 #include "timeline/otio.h"
+#include "timeline/otio_write.h"
 #include "timeline/parse.h"
 #include "timeline/serialize.h"
 #include "util/atomic_file.h"
@@ -25,6 +26,7 @@ struct PlanCommand {
     CommonOptions common;
     std::string project;
     std::string format = "json";
+    std::string emit = "plan";
     double segment_seconds = 5;
     std::string dump;
     std::string media_root;
@@ -76,6 +78,10 @@ void check_plan_flags(const PlanCommand& opts)
         throw Error(ErrorCode::usage, "cli",
                     "--media-root applies to OpenTimelineIO input, but " + opts.project + " is not an .otio",
                     "media paths in a reel timeline are relative to its own folder");
+    if (opts.emit == "otio" && opts.format != "json")
+        throw Error(ErrorCode::usage, "cli",
+                    "--format " + opts.format + " applies to the plan, but --emit otio writes OpenTimelineIO",
+                    "drop --format, or write the plan in another run");
     if (!opts.dump.empty() && (opts.dump == opts.project || opts.dump == opts.common.output))
         throw Error(ErrorCode::usage, "cli",
                     "--dump names " + std::string(opts.dump == opts.project ? "the project file itself"
@@ -140,6 +146,17 @@ void mark_proxies(Plan& plan, const Project& project, const std::filesystem::pat
     }
 }
 
+/// `--emit otio`: the resolved timeline as OpenTimelineIO. Relative media paths are
+/// written relative to the .otio file's folder (the current one for stdout).
+std::string otio_text(const PlanCommand& opts, const Project& project)
+{
+    bool to_stdout = opts.common.output.empty() || opts.common.output == "-";
+    OtioWriteOptions wo;
+    wo.dir = to_stdout ? std::filesystem::current_path()
+                       : std::filesystem::absolute(opts.common.output).parent_path();
+    return to_otio(project.timeline, source_facts(project.sources), wo).dump(2) + "\n";
+}
+
 nlohmann::json run_plan(const PlanCommand& opts)
 {
     check_plan_flags(opts);
@@ -168,9 +185,13 @@ nlohmann::json run_plan(const PlanCommand& opts)
     }
     mark_proxies(plan, project, cache_dir, opts.proxy_height);
     double plan_seconds = stage.seconds();
-    std::string text = opts.format == "text" ? plan_to_text(plan) : plan_to_json(plan).dump(2) + "\n";
+    std::string text = opts.emit == "otio"     ? otio_text(opts, project)
+                       : opts.format == "text" ? plan_to_text(plan)
+                                               : plan_to_json(plan).dump(2) + "\n";
     write_output(opts.common, text);
-    if (!opts.common.quiet && !plan_to_stdout)
+    if (!opts.common.quiet && !plan_to_stdout && opts.emit == "otio")
+        std::cerr << "reel plan: OpenTimelineIO -> " << opts.common.output << "\n";
+    else if (!opts.common.quiet && !plan_to_stdout)
         std::cerr << "reel plan: " << plan.frames << " frames, " << plan.segments.size() << " segments, "
                   << plan.sources.size() << " sources -> " << opts.common.output << "\n";
     if (opts.common.verbose > 0 && !opts.common.quiet)
@@ -205,6 +226,11 @@ void register_plan(CLI::App& app)
                     "Longest segment, in seconds (default 5); segments are also cut where the layers change")
         ->check(finite_range(0.1, 3600.0))
         ->option_text("S");
+    cmd->add_option("--emit", opts.emit,
+                    "What to write to -o (or stdout): plan (the default), or otio: the resolved timeline "
+                    "as OpenTimelineIO, for editors and OTIO tools")
+        ->check(CLI::IsMember({"plan", "otio"}))
+        ->option_text("plan|otio");
     cmd->add_option("--dump", opts.dump,
                     "Also write the timeline as reel JSON to FILE (an .otio converted); -y replaces FILE")
         ->option_text("FILE");
