@@ -38,8 +38,9 @@ std::set<std::int64_t> numbers_on_disk(const std::string& pattern, const Sequenc
         fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
         std::error_code ec;
         if (!fs::is_directory(dir, ec))
-            throw Error(ErrorCode::media, "media",
-                        "image sequence \"" + pattern + "\": its folder \"" + dir.string() + "\" does not exist")
+            throw Error(
+                ErrorCode::media, "media",
+                "image sequence \"" + pattern + "\": its folder \"" + dir.string() + "\" does not exist")
                 .with_file(pattern);
         fs::directory_iterator it(dir, ec), end;
         if (ec)
@@ -61,7 +62,8 @@ std::set<std::int64_t> numbers_on_disk(const std::string& pattern, const Sequenc
                     "give \"start\" and \"end\" in the sequence, or put the number in the file name")
             .with_file(pattern);
     if ((*request.end - *request.start) / request.step > 10000000)
-        throw Error(ErrorCode::media, "media", "image sequence \"" + pattern + "\": more than 10 million frames")
+        throw Error(ErrorCode::media, "media",
+                    "image sequence \"" + pattern + "\": more than 10 million frames")
             .with_file(pattern);
     for (std::int64_t n = *request.start; n <= *request.end; n += request.step) {
         std::error_code ec;
@@ -89,8 +91,8 @@ MediaInfo probe_sequence(const std::string& pattern, const SequenceRequest& requ
     std::int64_t last = request.end.value_or(*on_disk.rbegin());
     if (last < q.first)
         throw Error(ErrorCode::media, "media",
-                    what + ": the files on disk end at number " + std::to_string(last) + ", before its start " +
-                        std::to_string(q.first))
+                    what + ": the files on disk end at number " + std::to_string(last) +
+                        ", before its start " + std::to_string(q.first))
             .with_file(pattern);
     q.frames = (last - q.first) / q.step + 1;
     if (q.frames > 10000000)
@@ -106,8 +108,8 @@ MediaInfo probe_sequence(const std::string& pattern, const SequenceRequest& requ
             .with_file(pattern);
     if (!q.absent.empty() && q.missing == "error")
         throw Error(ErrorCode::media, "media",
-                    what + ": frame " + std::to_string(q.absent.front()) + ", file \"" + q.file(q.absent.front()) +
-                        "\", is missing" +
+                    what + ": frame " + std::to_string(q.absent.front()) + ", file \"" +
+                        q.file(q.absent.front()) + "\", is missing" +
                         (q.absent.size() > 1 ? " (one of " + std::to_string(q.absent.size()) + " missing)"
                                              : std::string()),
                     "restore the files, or set the sequence's \"missing\" to \"black\" or \"hold\"")
@@ -135,9 +137,9 @@ MediaInfo probe_sequence(const std::string& pattern, const SequenceRequest& requ
 
     // Identity: the range, the policy, and every file's size and modification time.
     Sha256 h;
-    h.update("reel-sequence-1 " + pattern + " first=" + std::to_string(q.first) + " step=" +
-             std::to_string(q.step) + " frames=" + std::to_string(q.frames) + " rate=" + q.rate.to_string() +
-             " missing=" + q.missing + "\n");
+    h.update("reel-sequence-1 " + pattern + " first=" + std::to_string(q.first) +
+             " step=" + std::to_string(q.step) + " frames=" + std::to_string(q.frames) +
+             " rate=" + q.rate.to_string() + " missing=" + q.missing + "\n");
     for (std::int64_t i = 0; i < q.frames; ++i) {
         if (!q.present(i)) continue;
         struct stat sb {};
@@ -146,7 +148,8 @@ MediaInfo probe_sequence(const std::string& pattern, const SequenceRequest& requ
             throw Error(ErrorCode::media, "media", what + ": cannot stat \"" + file + "\"").with_file(file);
         info.size_bytes += sb.st_size;
         h.update(std::to_string(i) + " " + std::to_string(sb.st_size) + " " +
-                 std::to_string(std::int64_t(sb.st_mtim.tv_sec)) + "." + std::to_string(sb.st_mtim.tv_nsec) + "\n");
+                 std::to_string(std::int64_t(sb.st_mtim.tv_sec)) + "." + std::to_string(sb.st_mtim.tv_nsec) +
+                 "\n");
     }
     info.fingerprint = h.hex().substr(0, 32);
     info.sequence = std::move(q);

@@ -1541,15 +1541,22 @@ private:
         };
         std::string field = *padding > 0 ? "%0" + std::to_string(*padding) + "d" : "%d";
         std::string name = literal(*prefix) + field + literal(*suffix);
+        // Folders keep their percent signs literal too ("frames/100%/" is "frames/100%%/").
+        auto folder = [](const std::string& t) {
+            std::string out;
+            for (char c : t) out += c == '%' ? std::string("%%") : std::string(1, c);
+            return out;
+        };
         FileUrl file;
         if (base->empty()) {
-            file.resolved = (m_media_root.empty() ? m_tl.dir : m_media_root) / name;
+            std::filesystem::path root = m_media_root.empty() ? m_tl.dir : m_media_root;
+            file.resolved = std::filesystem::path(folder(root.string())) / name;
             file.written = m_media_root.empty() ? name : file.resolved.string();
         } else {
             auto dir = file_for(ref, *base, what, item);
             if (!dir) return std::nullopt;
-            file.resolved = dir->resolved / name;
-            std::string w = dir->written;
+            file.resolved = std::filesystem::path(folder(dir->resolved.string())) / name;
+            std::string w = folder(dir->written);
             file.written = w + (w.empty() || w.back() == '/' ? "" : "/") + name;
         }
         if (std::string problem = sequence_pattern_problem(file.written); !problem.empty()) {

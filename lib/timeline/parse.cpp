@@ -431,7 +431,17 @@ private:
                     std::filesystem::path fp(*s);
                     ref.resolved = fp.is_absolute() ? fp : m_tl.dir / fp;
                 }
-            if (const json* q = c.field(entry, "sequence")) sequence(*q, ep, ref);
+            if (const json* q = c.field(entry, "sequence")) {
+                sequence(*q, ep, ref);
+                // The project's folder is part of the pattern: its percent signs are literal.
+                std::filesystem::path fp(ref.path);
+                if (!fp.is_absolute()) {
+                    std::string dir;
+                    for (char ch : m_tl.dir.string())
+                        dir += ch == '%' ? std::string("%%") : std::string(1, ch);
+                    ref.resolved = std::filesystem::path(dir) / fp;
+                }
+            }
             m_tl.media.emplace(id, std::move(ref));
         }
     }

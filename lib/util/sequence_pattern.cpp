@@ -80,7 +80,8 @@ std::string sequence_frame_path(const std::string& pattern, std::int64_t number)
 SequencePattern split_sequence_pattern(const std::string& pattern)
 {
     PatternField f = find_field(pattern);
-    return {unescape_percent(pattern.substr(0, f.pos)), unescape_percent(pattern.substr(f.pos + f.len)), f.width};
+    return {unescape_percent(pattern.substr(0, f.pos)), unescape_percent(pattern.substr(f.pos + f.len)),
+            f.width};
 }
 
 std::optional<std::int64_t> sequence_frame_number(const SequencePattern& p, const std::string& name)
