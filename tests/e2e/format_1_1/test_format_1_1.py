@@ -135,6 +135,22 @@ class Format11(ProjectTestCase):
         _, frames = self.render(self.seq_doc(path, {"rate": 10, "missing": "hold"}), "hold")
         self.assert_shows(frames, [1, 2, 3, 3, 3, 6, 7, 8], "missing hold")
 
+    def test_sequence_formats(self):
+        # The same 6 greys written by the ffmpeg CLI as JPEG, TIFF, DPX and OpenEXR
+        # sequences: each decodes through FFmpeg's image decoders to its own grey.
+        levels = [grey(i)[0] for i in range(0, 12, 2)]
+        raw = b"".join(bytes([v]) * (64 * 48 * 3) for v in levels)
+        for ext, extra in (("jpg", ["-q:v", "1"]), ("tiff", []), ("dpx", []), ("exr", ["-pix_fmt", "gbrpf32le"])):
+            d = self.dir / ext
+            d.mkdir()
+            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "64x48",
+                            "-i", "-", *extra, "-start_number", "1", str(d / f"f.%03d.{ext}")], input=raw, check=True)
+            _, frames = self.render(self.seq_doc(f"{ext}/f.%03d.{ext}", {"rate": 10}), "fmt_" + ext)
+            got = [self.frame_of(f, source=range(0, 40, 2)) for f in frames]
+            # JPEG and EXR (linear light in a float format) may shift a grey a little: the
+            # nearest grey must still be the right one, in order.
+            self.assertEqual([g for g, _ in got], list(range(0, 12, 2)), f"{ext}: {got}")
+
     def test_no_file_matches(self):
         r, _ = self.render(self.seq_doc("nowhere/f.%04d.png", {"rate": 10}), "none", expect=4)
         self.assertIn("nowhere", r.err)
