@@ -481,6 +481,19 @@ struct DecoderPool::Source {
     std::shared_ptr<const Image> still;
     std::unique_ptr<detail::SequenceReader> sequence;
     std::int64_t last_index = -1;  ///< sequences: the file index of last_picture
+
+    /// Remembers the picture served last and what it was made from.
+    void keep(std::shared_ptr<const Image> picture, const AVFrame* frame, std::int64_t pts,
+              std::int64_t index, const Rect& part, int w, int h)
+    {
+        last_picture = std::move(picture);
+        last_frame = frame;
+        last_pts = pts;
+        last_index = index;
+        last_part = part;
+        last_w = w;
+        last_h = h;
+    }
     // The last picture served per decoder frame, so repeated requests for one frame
     // (slow motion, a comp shown twice) convert it once.
     const AVFrame* last_frame = nullptr;
@@ -648,13 +661,8 @@ std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, cons
         account();
         return src.last_picture;
     }
-    src.last_picture =
-        std::make_shared<const Image>(src.converter.convert(f, rotation, src.info.path, part, w, h));
-    src.last_frame = f;
-    src.last_pts = pts;
-    src.last_part = part;
-    src.last_w = w;
-    src.last_h = h;
+    src.keep(std::make_shared<const Image>(src.converter.convert(f, rotation, src.info.path, part, w, h)), f,
+             pts, -1, part, w, h);
     ++m_counters.pictures_converted;
     account();
     return src.last_picture;
@@ -690,13 +698,8 @@ std::shared_ptr<const Image> DecoderPool::sequence_picture(Source& src, const Ra
     std::shared_ptr<const AVFrame> f = src.sequence->frame(i);
     m_counters.sequence_decodes_peak =
         std::max(m_counters.sequence_decodes_peak, src.sequence->peak_in_flight());
-    src.last_picture =
-        std::make_shared<const Image>(src.converter.convert(f.get(), 0, q.file(i), part, w, h));
-    src.last_index = i;
-    src.last_frame = nullptr;
-    src.last_part = part;
-    src.last_w = w;
-    src.last_h = h;
+    src.keep(std::make_shared<const Image>(src.converter.convert(f.get(), 0, q.file(i), part, w, h)), nullptr,
+             -1, i, part, w, h);
     ++m_counters.pictures_converted;
     return src.last_picture;
 }

@@ -4,6 +4,8 @@
 // metadata.reel) reads it back with the same meaning.
 #include "timeline/otio_write.h"
 
+#include "timeline/serialize.h"
+
 #include "timeline/detail/text.h"
 #include "util/error.h"
 
@@ -105,32 +107,7 @@ std::string url_encode(const std::string& path, bool keep_all_but_percent_and_co
 /// The fields of the item object that OTIO has no place for, in reel JSON form.
 json reel_item_fields(const Item& it, bool track_mute)
 {
-    json j = json::object();
-    if (it.transform) {
-        const Transform& t = *it.transform;
-        json tj = {{"x", t.x},
-                   {"y", t.y},
-                   {"fit", to_string(t.fit)},
-                   {"rotation", t.rotation},
-                   {"anchor", {t.anchor_x, t.anchor_y}}};
-        if (t.width) tj["width"] = *t.width;
-        if (t.height) tj["height"] = *t.height;
-        if (t.flip_x) tj["flip_x"] = true;
-        if (t.flip_y) tj["flip_y"] = true;
-        j["transform"] = tj;
-    }
-    if (it.crop)
-        j["crop"] = {{"left", it.crop->left},
-                     {"top", it.crop->top},
-                     {"right", it.crop->right},
-                     {"bottom", it.crop->bottom}};
-    if (it.opacity != 1) j["opacity"] = it.opacity;
-    if (it.fade_in != Rational(0)) j["fade_in"] = reel_time(it.fade_in);
-    if (it.fade_out != Rational(0)) j["fade_out"] = reel_time(it.fade_out);
-    if (it.adjust)
-        j["color"] = {{"brightness", it.adjust->brightness},
-                      {"contrast", it.adjust->contrast},
-                      {"saturation", it.adjust->saturation}};
+    json j = item_visual_json(it, false);  // transitions are OTIO Transitions
     if (it.type == ItemType::clip || it.type == ItemType::comp) {
         if (it.gain_db != 0) j["gain_db"] = it.gain_db;
         // Always written: OTIO keeps sound on audio tracks, so without it a reader mutes

@@ -12,7 +12,9 @@ json time_json(const Rational& r)
     return r.to_string();
 }
 
-json visual_fields(const Item& it)
+}  // namespace
+
+json item_visual_json(const Item& it, bool with_transition)
 {
     json j = json::object();
     if (it.transform) {
@@ -40,7 +42,7 @@ json visual_fields(const Item& it)
         j["color"] = {{"brightness", it.adjust->brightness},
                       {"contrast", it.adjust->contrast},
                       {"saturation", it.adjust->saturation}};
-    if (it.transition_in) {
+    if (it.transition_in && with_transition) {
         const Transition& t = *it.transition_in;
         j["transition_in"] = {{"kind", to_string(t.kind)}, {"duration", time_json(t.duration)}};
         if (t.kind == TransitionKind::wipe) {
@@ -51,9 +53,11 @@ json visual_fields(const Item& it)
     return j;
 }
 
+namespace {
+
 json item_json(const Item& it, const Rational& origin, bool picture_only)
 {
-    json j = visual_fields(it);
+    json j = item_visual_json(it, true);
     j["type"] = to_string(it.type);
     j["start"] = time_json(it.start - origin);
     if (!it.enabled) j["enabled"] = false;

@@ -7,6 +7,10 @@
 
 namespace reel {
 
+/// An item's transform, crop, opacity, fades, colour adjustment and (`with_transition`)
+/// transition_in, in reel JSON form, written only where they are set.
+nlohmann::json item_visual_json(const Item& item, bool with_transition);
+
 /// Canonical JSON of what an item contributes to the picture: every field that changes
 /// its pixels, with defaults written out, and nothing else (no id, metadata or sound
 /// settings). `start` is written relative to `origin`. Key order is fixed by
