@@ -1534,19 +1534,11 @@ private:
         }
         if (!base || !prefix || !suffix || !start || !step || !padding) return std::nullopt;
         // The name, with percent signs of the file name kept literal (%%) around the field.
-        auto literal = [](const std::string& t) {
-            std::string out;
-            for (char c : percent_decode(t)) out += c == '%' ? std::string("%%") : std::string(1, c);
-            return out;
-        };
+        auto literal = [](const std::string& t) { return literal_percent(percent_decode(t)); };
         std::string field = *padding > 0 ? "%0" + std::to_string(*padding) + "d" : "%d";
         std::string name = literal(*prefix) + field + literal(*suffix);
         // Folders keep their percent signs literal too ("frames/100%/" is "frames/100%%/").
-        auto folder = [](const std::string& t) {
-            std::string out;
-            for (char c : t) out += c == '%' ? std::string("%%") : std::string(1, c);
-            return out;
-        };
+        auto folder = literal_percent;
         FileUrl file;
         if (base->empty()) {
             std::filesystem::path root = m_media_root.empty() ? m_tl.dir : m_media_root;

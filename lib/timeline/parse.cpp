@@ -435,12 +435,8 @@ private:
                 sequence(*q, ep, ref);
                 // The project's folder is part of the pattern: its percent signs are literal.
                 std::filesystem::path fp(ref.path);
-                if (!fp.is_absolute()) {
-                    std::string dir;
-                    for (char ch : m_tl.dir.string())
-                        dir += ch == '%' ? std::string("%%") : std::string(1, ch);
-                    ref.resolved = std::filesystem::path(dir) / fp;
-                }
+                if (!fp.is_absolute())
+                    ref.resolved = std::filesystem::path(literal_percent(m_tl.dir.string())) / fp;
             }
             m_tl.media.emplace(id, std::move(ref));
         }

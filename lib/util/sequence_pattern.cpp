@@ -77,6 +77,13 @@ std::string sequence_frame_path(const std::string& pattern, std::int64_t number)
            unescape_percent(pattern.substr(f.pos + f.len));
 }
 
+std::string literal_percent(const std::string& text)
+{
+    std::string out;
+    for (char c : text) out += c == '%' ? std::string("%%") : std::string(1, c);
+    return out;
+}
+
 SequencePattern split_sequence_pattern(const std::string& pattern)
 {
     PatternField f = find_field(pattern);

@@ -15,6 +15,10 @@ std::string sequence_pattern_problem(const std::string& path);
 /// "shot.0007.exr"; 12345 → "shot.12345.exr" (padding is a minimum, as in printf).
 std::string sequence_frame_path(const std::string& pattern, std::int64_t number);
 
+/// `text` with every percent sign doubled, so that it stands for itself in a pattern (a
+/// folder or a file-name part around the frame-number field).
+std::string literal_percent(const std::string& text);
+
 /// The pattern split at its frame-number field: what comes before and after it (with %%
 /// turned into %), and the field's zero padding (0 for %d).
 struct SequencePattern {
