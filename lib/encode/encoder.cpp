@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "encode/encoder.h"
 
+#include "encode/detail/backend.h"
+
 #include "ff/ff.h"
 #include "util/error.h"
 #include "util/stopwatch.h"
@@ -14,9 +16,8 @@ extern "C" {
 #include <cstdio>
 
 namespace reel {
-namespace {
 
-const char* candidates(const std::string& codec)
+const char* encoder_candidates(const std::string& codec)
 {
     if (codec == "h264") return "libx264";
     if (codec == "hevc") return "libx265";
@@ -24,16 +25,6 @@ const char* candidates(const std::string& codec)
     if (codec == "vp9") return "libvpx-vp9";
     return "";
 }
-
-StreamParams parameters_of(const AVCodecContext* c, const std::string& context)
-{
-    StreamParams p;
-    ff::check(avcodec_parameters_from_context(p.get(), c), "cannot configure the stream of", context,
-              ErrorCode::encode);
-    return p;
-}
-
-}  // namespace
 
 std::vector<std::string> encoder_presets(const std::string& codec)
 {
@@ -52,7 +43,7 @@ std::vector<std::string> encoder_presets(const std::string& codec)
 
 std::string encoder_name(const std::string& codec)
 {
-    std::string list = candidates(codec);
+    std::string list = encoder_candidates(codec);
     std::size_t start = 0;
     while (start < list.size()) {
         std::size_t comma = list.find(',', start);
@@ -75,134 +66,41 @@ bool encoder_available(const std::string& codec)
 }
 
 VideoEncoder::VideoEncoder(const EncoderSettings& s, const std::string& context)
-    : m_context(context), m_name(encoder_name(s.codec))
+    : m_backend(s.engine == Engine::onevpl ? make_vpl_backend(s, context) : make_ffmpeg_backend(s, context)),
+      m_engine(s.engine),
+      m_time_base(s.fps.den(), s.fps.num())
 {
-    if (m_name.empty()) {
-        std::string have;
-        for (const char* c : {"h264", "hevc", "av1", "vp9"})
-            if (encoder_available(c)) have += std::string(have.empty() ? "" : ", ") + c;
-        throw Error(ErrorCode::encode, "encode",
-                    "codec \"" + s.codec + "\" is not available: this FFmpeg has no " + candidates(s.codec) +
-                        " encoder",
-                    "codecs available here: " + have);
-    }
-    const AVCodec* codec = avcodec_find_encoder_by_name(m_name.c_str());
-    m_codec.reset(avcodec_alloc_context3(codec));
-    if (!m_codec) throw std::bad_alloc();
-    AVCodecContext* c = m_codec.get();
-    c->width = s.width;
-    c->height = s.height;
-    c->pix_fmt = AV_PIX_FMT_YUV420P;
-    c->time_base = AVRational{int(s.fps.den()), int(s.fps.num())};
-    c->framerate = AVRational{int(s.fps.num()), int(s.fps.den())};
-    c->gop_size = s.gop;
-    c->keyint_min = s.gop;
-    c->flags |= AV_CODEC_FLAG_CLOSED_GOP | AV_CODEC_FLAG_GLOBAL_HEADER;
-    c->color_range = AVCOL_RANGE_MPEG;
-    c->colorspace = AVCOL_SPC_BT709;
-    c->color_primaries = AVCOL_PRI_BT709;
-    c->color_trc = AVCOL_TRC_BT709;
-    c->sample_aspect_ratio = AVRational{1, 1};
-    c->thread_count = s.threads;
-    AVDictionary* opts = nullptr;
-    std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> opts_guard(
-        &opts, [](AVDictionary** d) { av_dict_free(d); });
-    // Presets: x264/x265 take names; SVT-AV1 takes numbers 0..13 and libvpx its deadlines
-    // (the x264 names, output.video.preset's default, mean nothing to them and are left
-    // out); libaom has none. --preset is checked against encoder_presets() beforehand.
-    bool numeric = !s.preset.empty() && s.preset.find_first_not_of("0123456789") == std::string::npos;
-    if (!s.preset.empty() && (m_name == "libx264" || m_name == "libx265"))
-        av_dict_set(&opts, "preset", s.preset.c_str(), 0);
-    if (numeric && m_name == "libsvtav1") av_dict_set(&opts, "preset", s.preset.c_str(), 0);
-    if (m_name == "libvpx-vp9" && (s.preset == "good" || s.preset == "best" || s.preset == "realtime"))
-        av_dict_set(&opts, "deadline", s.preset.c_str(), 0);
-    if (m_name == "libx265") av_dict_set(&opts, "x265-params", "log-level=error", 0);
-    if (s.bitrate) {
-        c->bit_rate = *s.bitrate;
-    } else {
-        char crf[32];
-        std::snprintf(crf, sizeof crf, "%g", s.crf.value_or(23));
-        av_dict_set(&opts, "crf", crf, 0);
-        if (m_name == "libvpx-vp9") c->bit_rate = 0;
-    }
-    if (m_name == "libx264") av_dict_set(&opts, "x264-params", "scenecut=0", 0);
-    if (int ret = avcodec_open2(c, codec, &opts); ret < 0) {
-        // Named by its settings, not by the file it was to write (a cache's temporary file).
-        std::string settings = "preset " + (s.preset.empty() ? std::string("default") : s.preset) +
-                               (s.bitrate ? ", bitrate " + std::to_string(*s.bitrate)
-                                          : ", crf " + std::to_string(int(s.crf.value_or(23)))) +
-                               ", gop " + std::to_string(s.gop);
-        throw Error(
-            ErrorCode::encode, "encode",
-            "cannot open " + m_name + " (" + s.codec + ") with " + settings + ": " + ff::error_string(ret),
-            "check output.video (or --preset, --crf, --bitrate, --gop) against what " + m_name +
-                " takes; reel-render(1) lists each encoder's presets");
-    }
-    if (av_dict_count(opts) > 0) {
-        const AVDictionaryEntry* e = av_dict_get(opts, "", nullptr, AV_DICT_IGNORE_SUFFIX);
-        throw Error(ErrorCode::encode, "encode",
-                    "encoder " + m_name + " does not take the option \"" + std::string(e->key) + "\"");
-    }
-    m_params = parameters_of(c, context);
-    m_time_base = Rational(s.fps.den(), s.fps.num());
+}
+
+VideoEncoder::~VideoEncoder() = default;
+VideoEncoder::VideoEncoder(VideoEncoder&&) noexcept = default;
+
+const StreamParams& VideoEncoder::parameters() const noexcept
+{
+    return m_backend->parameters();
 }
 
 int VideoEncoder::delay() const noexcept
 {
-    return m_codec->has_b_frames;
+    return m_backend->delay();
 }
 
-void VideoEncoder::drain(const PacketSink& sink)
+const std::string& VideoEncoder::name() const noexcept
 {
-    while (true) {
-        int ret = avcodec_receive_packet(m_codec.get(), m_packet.get());
-        if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return;
-        ff::check(ret, "cannot encode", m_context, ErrorCode::encode);
-        sink(m_packet);
-        m_packet.unref();
-    }
+    return m_backend->name();
 }
 
 void VideoEncoder::encode(std::shared_ptr<const Image> picture, const PacketSink& sink)
 {
     Stopwatch started;
-    AVCodecContext* c = m_codec.get();
-    if (!picture || picture->width() != c->width || picture->height() != c->height)
-        throw Error(ErrorCode::internal, "encode", "picture size does not match the encoder");
-    ff::FramePtr frame = ff::make_frame();
-    frame->format = c->pix_fmt;
-    frame->width = c->width;
-    frame->height = c->height;
-    // Wrap the picture's planes: the buffer's free callback releases our reference.
-    auto* keep = new std::shared_ptr<const Image>(picture);
-    frame->buf[0] = av_buffer_create(
-        const_cast<std::uint8_t*>(picture->plane(0)), picture->bytes(),
-        [](void* opaque, std::uint8_t*) { delete static_cast<std::shared_ptr<const Image>*>(opaque); }, keep,
-        AV_BUFFER_FLAG_READONLY);
-    if (!frame->buf[0]) {
-        delete keep;
-        throw std::bad_alloc();
-    }
-    for (int p = 0; p < 3; ++p) {
-        frame->data[p] = const_cast<std::uint8_t*>(picture->plane(p));
-        frame->linesize[p] = picture->stride(p);
-    }
-    frame->pts = m_frames++;
-    frame->pkt_duration = 1;
-    frame->color_range = AVCOL_RANGE_MPEG;
-    frame->colorspace = AVCOL_SPC_BT709;
-    ff::check(avcodec_send_frame(c, frame.get()), "cannot encode", m_context, ErrorCode::encode);
-    frame.reset();
-    drain(sink);
+    m_backend->encode(std::move(picture), m_frames++, sink);
     m_seconds += started.seconds();
 }
 
 void VideoEncoder::flush(const PacketSink& sink)
 {
     Stopwatch started;
-    ff::check(avcodec_send_frame(m_codec.get(), nullptr), "cannot flush the encoder of", m_context,
-              ErrorCode::encode);
-    drain(sink);
+    m_backend->flush(sink);
     m_seconds += started.seconds();
 }
 
@@ -242,7 +140,7 @@ AudioEncoder::AudioEncoder(AudioTrackSettings a, const std::string& container, c
     c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     ff::check(avcodec_open2(c, codec, nullptr), "cannot open the audio encoder for", context,
               ErrorCode::encode);
-    m_params = parameters_of(c, context);
+    m_params = ff::parameters_of(c, context);
     m_time_base = Rational(1, a.sample_rate);
 }
 

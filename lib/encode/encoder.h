@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "encode/engine.h"
 #include "ff/handles.h"
 #include "ff/packet.h"
 #include "image/image.h"
@@ -24,7 +25,8 @@ struct EncoderSettings {
     int gop = 60;                         ///< frames between IDR frames (closed GOPs)
     int width = 0, height = 0;
     Rational fps{30};
-    int threads = 0;  ///< 0: the encoder's own choice
+    int threads = 0;                   ///< 0: the encoder's own choice
+    Engine engine = Engine::software;  ///< chosen beforehand (choose_engine): never changed here
 };
 
 /// An audio track to mux beside the picture: AAC-LC (FFmpeg's native encoder) in MP4/MOV/
@@ -51,38 +53,42 @@ std::string codec_library_version();
 /// Receives encoded packets; timestamps are in the encoder's time base.
 using PacketSink = std::function<void(Packet&)>;
 
-/// A video encoder for working-format pictures: every frame n gets timestamp n in a
-/// 1/fps time base, the first frame is an IDR frame and GOPs are closed, so files made by
-/// encoders with the same settings join by stream copy. Codec headers go out of band
-/// (extradata), as MP4 needs. `context` names the output in messages. Not thread-safe.
+/// A video encoder for working-format pictures, of the settings' engine: every frame n
+/// gets timestamp n in a 1/fps time base, the first frame is an IDR frame and GOPs are
+/// closed, so files made by encoders with the same settings join by stream copy. Codec
+/// headers go out of band (extradata), as MP4 needs. `context` names the output in
+/// messages. Throws Error(encode) when the engine cannot open the encoder. Not thread-safe.
 class VideoEncoder {
 public:
     VideoEncoder(const EncoderSettings& settings, const std::string& context);
+    ~VideoEncoder();
+    VideoEncoder(VideoEncoder&&) noexcept;
 
-    /// Encodes the next frame (size must match the settings). The encoder reads the
-    /// picture's planes in place (no copy) and holds a reference while it needs them.
+    /// Encodes the next frame (size must match the settings). Software encoders read the
+    /// picture's planes in place (no copy) and hold a reference while they need them.
     void encode(std::shared_ptr<const Image> picture, const PacketSink& sink);
     /// Drains the encoder; no frames may follow.
     void flush(const PacketSink& sink);
 
     /// Stream parameters, extradata included (complete once constructed).
-    const StreamParams& parameters() const noexcept { return m_params; }
+    const StreamParams& parameters() const noexcept;
     /// 1/fps: packet timestamps count frames.
     Rational time_base() const noexcept { return m_time_base; }
     /// Frames by which decoding runs ahead of display (B-frame reordering): the first
     /// packet's decode timestamp is -delay().
     int delay() const noexcept;
-    const std::string& name() const noexcept { return m_name; }
+    /// What encodes: "libx264", "h264_nvenc", "oneVPL: <runtime>".
+    const std::string& name() const noexcept;
+    Engine engine() const noexcept { return m_engine; }
     std::int64_t frames() const noexcept { return m_frames; }
     double seconds() const noexcept { return m_seconds; }
 
-private:
-    void drain(const PacketSink& sink);
+    /// One engine's encoder behind the class (encode/detail/backend.h).
+    class Backend;
 
-    std::string m_context, m_name;
-    ff::CodecContextPtr m_codec;
-    Packet m_packet;
-    StreamParams m_params;
+private:
+    std::unique_ptr<Backend> m_backend;
+    Engine m_engine;
     Rational m_time_base;
     std::int64_t m_frames = 0;
     double m_seconds = 0;

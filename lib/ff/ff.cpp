@@ -153,6 +153,14 @@ void rescale(Packet& packet, const Rational& from, const Rational& to)
     av_packet_rescale_ts(packet.get(), to_av(from), to_av(to));
 }
 
+StreamParams parameters_of(const AVCodecContext* codec, const std::string& context)
+{
+    StreamParams p;
+    check(avcodec_parameters_from_context(p.get(), codec), "cannot configure the stream of", context,
+          ErrorCode::encode);
+    return p;
+}
+
 void set_log_level(int level)
 {
     av_log_set_level(level);

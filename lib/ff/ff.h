@@ -46,6 +46,9 @@ std::int64_t rescale(std::int64_t value, const Rational& from, const Rational& t
 /// A packet's pts, dts and duration from one time base to another.
 void rescale(Packet& packet, const Rational& from, const Rational& to);
 
+/// An open encoder's stream parameters; Error(encode) naming `context` if they cannot be had.
+StreamParams parameters_of(const AVCodecContext* codec, const std::string& context);
+
 /// Silences libav's own logging below `level` (reel reports errors itself).
 void set_log_level(int level);
 

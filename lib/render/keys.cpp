@@ -43,6 +43,12 @@ nlohmann::json encoder_key_fields(const EncoderSettings& s)
         j["bitrate"] = *s.bitrate;
     else
         j["crf"] = s.crf.value_or(23);
+    // A hardware engine's segments are other bytes: never reused by another engine's
+    // render (software keys stay as they were before engines).
+    if (s.engine != Engine::software) {
+        j["engine"] = to_string(s.engine);
+        j["encoder"] = probe_engine(s.engine, s.codec).encoder;
+    }
     return j;
 }
 

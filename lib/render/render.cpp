@@ -37,6 +37,14 @@ void check_preset(const std::string& codec, const std::optional<std::string>& pr
         known.empty() ? "it has none: leave --preset out" : "its presets: " + list);
 }
 
+EngineChoice render_engine(const Timeline& tl, const RenderOptions& o)
+{
+    std::string codec = o.codec.value_or(tl.output.video.codec);
+    if (o.engine) return choose_engine(*o.engine, "flag", codec);
+    if (tl.output.video.engine) return choose_engine(*tl.output.video.engine, "timeline", codec);
+    return choose_engine("software", "default", codec);
+}
+
 EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
 {
     EncoderSettings s;
@@ -53,6 +61,7 @@ EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
         s.bitrate = v.bitrate;
     }
     check_preset(s.codec, o.preset);
+    s.engine = render_engine(tl, o).engine;
     s.gop = o.gop.value_or(tl.output.gop_frames());
     s.width = tl.output.width;
     s.height = tl.output.height;

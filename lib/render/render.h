@@ -60,6 +60,8 @@ struct RenderOptions {
     std::optional<double> crf;
     std::optional<std::int64_t> bitrate;
     std::optional<int> gop;
+    /// The encoder engine (--encoder: "auto" or an engine's name); overrides output.video.engine.
+    std::optional<std::string> engine;
     /// Audio: auto (a track when anything is heard), always (silence if nothing is), none.
     std::string audio = "auto";
     std::string audio_codec;  ///< "aac" / "opus"; empty: by container
@@ -90,6 +92,7 @@ struct RenderResult {
     std::size_t cache_budget = 0, memory_budget = 0;
     int threads = 0, frames_in_flight = 0, workers = 0, encoder_threads = 0;
     WriterStats writer;
+    EngineChoice engine;        ///< the video encoder's engine and how it was chosen
     bool audio = false;         ///< the output has an audio track
     bool audio_cached = false;  ///< the encoded sound came from the cache
     AudioMixResult audio_mix;   ///< its figures (samples released after encoding)
@@ -107,6 +110,9 @@ std::size_t default_memory_budget();
 /// The encoder settings a render uses: the timeline's output.video with the options'
 /// overrides applied.
 EncoderSettings encoder_settings(const Timeline& timeline, const RenderOptions& options);
+/// The engine a render encodes with: --encoder, else output.video.engine, else software
+/// (choose_engine: a named engine that cannot run throws Error(encode), exit 6).
+EngineChoice render_engine(const Timeline& timeline, const RenderOptions& options);
 /// Error(usage) when a --preset is given that the encoder of `codec` does not have, listing
 /// its presets (encoder_presets()); encoder_settings() calls it.
 void check_preset(const std::string& codec, const std::optional<std::string>& preset);

@@ -91,7 +91,8 @@ public:
                                         std::to_string(m_result.sizing.memory_budget >> 20) +
                                         " MiB (give --memory-budget to set it)");
         m_settings = encoder_settings(tl, options);
-        m_result.encoder = encoder_name(m_settings.codec);
+        m_result.engine = render_engine(tl, options);
+        m_result.encoder = m_result.engine.encoder;
         if (m_result.encoder.empty()) VideoEncoder probe(m_settings, options.output);  // throws the message
         m_settings.threads = m_result.sizing.encoder_threads;
         m_result.outcomes.resize(segments.size());
@@ -315,6 +316,7 @@ void add_segment_figures(RenderResult& r, const SegmentsResult& s)
     r.compose_seconds = s.compose.seconds;
     r.encode_seconds = s.encode_seconds;
     r.writer.encoder = s.encoder;
+    r.engine = s.engine;
     r.warnings.insert(r.warnings.end(), s.warnings.begin(), s.warnings.end());
 }
 

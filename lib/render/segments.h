@@ -37,6 +37,7 @@ struct SegmentsResult {
     FrameCacheStats cache;
     double encode_seconds = 0, wall_seconds = 0;
     std::string encoder;
+    EngineChoice engine;
     std::vector<std::string> warnings;
 };
 

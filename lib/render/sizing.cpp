@@ -60,8 +60,11 @@ RenderSizing size_render(const Timeline& tl, const SourceTable& sources, const P
     s.base_bytes = base_bytes;
     s.sound_bytes = sound_bytes(sources, options);
     s.frames_in_flight = 2;
-    s.worker_bytes =
-        encoder_fixed + encoder_frames * frame + std::size_t(s.frames_in_flight + 1) * frame + decoders;
+    Engine engine = render_engine(tl, options).engine;
+    // A hardware encoder keeps its references on the device: here only its surfaces and
+    // bitstream (a few frames).
+    std::size_t encoder_bytes = encoder_fixed + (engine == Engine::software ? encoder_frames : 4) * frame;
+    s.worker_bytes = encoder_bytes + std::size_t(s.frames_in_flight + 1) * frame + decoders;
     s.minimum_budget = s.base_bytes + s.sound_bytes + s.worker_bytes;
     // The default is no promise the user made: a render that needs more gets it (the
     // stats say which budget was used).
@@ -82,6 +85,7 @@ RenderSizing size_render(const Timeline& tl, const SourceTable& sources, const P
     int by_memory = int(std::max<std::size_t>(1, free / s.worker_bytes));
     int most =
         std::max(1, std::min({cores, by_memory, int(std::min<std::size_t>(segments.size(), 1 << 20))}));
+    if (int sessions = engine_session_limit(engine); sessions > 0) most = std::min(most, sessions);
     s.workers = std::clamp(options.workers > 0 ? options.workers : s.threads, 1, most);
     s.encoder_threads = std::max(1, s.threads / s.workers);
     // What the workers leave: a third more frames in flight where it fits, then the caches.

@@ -22,8 +22,11 @@ namespace reel {
 ///   thread keeps its lookahead, B-frames and references with half-pel planes; 157 MiB at
 ///   1080p), its frames in flight (2 to 4, plus the canvas), and the decoders the most
 ///   demanding segment keeps open (8 S each); the frame caches get half of what is left.
-/// Workers are as many as threads, cores, segments and the budget allow (at least one);
-/// threads beyond the workers go to their encoders.
+/// Workers are as many as threads, cores, segments and the budget allow (at least one),
+/// and no more than the engine's sessions (engine_session_limit: 3 for NVENC, 4 for the
+/// Intel and VAAPI engines); threads beyond the workers go to their encoders. A hardware
+/// encoder holds 8 MiB + 4 F here (its surfaces and bitstream; its references stay on the
+/// device) instead of software's 8 MiB + 48 F.
 struct RenderSizing {
     int threads = 1;           ///< the arena: segments in parallel, pipelines inside them
     int workers = 1;           ///< segments in flight

@@ -165,6 +165,8 @@ struct VideoSettings {
     std::optional<double> crf;
     std::optional<std::int64_t> bitrate;
     std::optional<int> gop;  ///< frames; default 2 s of output
+    /// The encoder engine: "auto" or an engine's name (encode/engine.h); none: software.
+    std::optional<std::string> engine;
 };
 
 struct AudioSettings {

@@ -176,10 +176,7 @@ public:
     json timeline()
     {
         const Output& o = m_tl.output;
-        json video = {{"codec", o.video.codec}, {"preset", o.video.preset}};
-        if (o.video.crf) video["crf"] = *o.video.crf;
-        if (o.video.bitrate) video["bitrate"] = *o.video.bitrate;
-        if (o.video.gop) video["gop"] = *o.video.gop;
+        json video = video_settings_json(o.video);
         json reel = {{"width", o.width},
                      {"height", o.height},
                      {"fps", reel_time(o.fps)},

@@ -387,7 +387,7 @@ private:
     void video(const json& v, const std::string& p)
     {
         if (!c.is_object(v, p, "\"video\"")) return;
-        c.check_keys(v, p, "\"output.video\"", {"codec", "preset", "crf", "bitrate", "gop"});
+        c.check_keys(v, p, "\"output.video\"", {"codec", "preset", "crf", "bitrate", "gop", "engine"});
         VideoSettings& s = m_tl.output.video;
         if (const json* x = c.field(v, "codec"))
             if (auto name = c.one_of(*x, p + "/codec", "codec", {"h264", "hevc", "av1", "vp9"}))
@@ -411,6 +411,10 @@ private:
                     "give one: crf for constant quality, bitrate (bits/s) for a target rate");
         if (const json* x = c.field(v, "gop"))
             if (auto n = c.integer(*x, p + "/gop", "gop", 1, 10000)) s.gop = int(*n);
+        if (const json* x = c.field(v, "engine"))
+            if (auto name = c.one_of(*x, p + "/engine", "engine",
+                                     {"auto", "software", "onevpl", "nvenc", "vaapi", "qsv"}))
+                s.engine = *name;
     }
 
     void media(const json& v)

@@ -138,6 +138,16 @@ json output_picture_json(const Output& o)
             {"video", v}};
 }
 
+json video_settings_json(const VideoSettings& v)
+{
+    json video = {{"codec", v.codec}, {"preset", v.preset}};
+    if (v.crf) video["crf"] = *v.crf;
+    if (v.bitrate) video["bitrate"] = *v.bitrate;
+    if (v.gop) video["gop"] = *v.gop;
+    if (v.engine) video["engine"] = *v.engine;
+    return video;
+}
+
 json to_json(const Timeline& tl)
 {
     auto tracks_json = [&](const Composition& comp) {
@@ -156,10 +166,7 @@ json to_json(const Timeline& tl)
         return tracks;
     };
     const Output& o = tl.output;
-    json video = {{"codec", o.video.codec}, {"preset", o.video.preset}};
-    if (o.video.crf) video["crf"] = *o.video.crf;
-    if (o.video.bitrate) video["bitrate"] = *o.video.bitrate;
-    if (o.video.gop) video["gop"] = *o.video.gop;
+    json video = video_settings_json(o.video);
     json j = {{"reel", timeline_format_version},
               {"output",
                {{"width", o.width},

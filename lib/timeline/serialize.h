@@ -27,5 +27,7 @@ nlohmann::json output_picture_json(const Output& output);
 /// A whole timeline written back in the reel format (resolved defaults included),
 /// accepted by parse_timeline() with the same meaning.
 nlohmann::json to_json(const Timeline& timeline);
+/// output.video as written in a timeline (only what was set, beside codec and preset).
+nlohmann::json video_settings_json(const VideoSettings& video);
 
 }  // namespace reel

@@ -6,6 +6,7 @@
 #include "bench/bench.h"
 #include "bench/compare.h"
 #include "cache/segment_cache.h"
+#include "encode/engine.h"
 #include "stats/stats.h"
 #include "util/error.h"
 
@@ -21,7 +22,7 @@ struct BenchCommand {
     CommonOptions common;
     std::string project;
     std::vector<std::string> cases;
-    bool list = false, quick = false;
+    bool list = false, quick = false, engines = false;
     int repeat = 1;
     std::string compare;
     double max_regression = 0.10;
@@ -35,6 +36,9 @@ void add_bench_flags(CLI::App& cmd, BenchCommand& opts)
         ->option_text("PROJECT");
     cmd.add_option("--case", opts.cases, "Run only this case (repeatable; see --list)")->option_text("NAME");
     cmd.add_flag("--list", opts.list, "List the cases and exit");
+    cmd.add_flag("--engines", opts.engines,
+                 "Probe every encoder engine for every codec it may encode (a small real encode each), "
+                 "print JSON (schemas/engines.schema.json) and exit");
     cmd.add_flag("--quick", opts.quick, "Shorter timelines and sources (the whole suite in a few minutes)");
     cmd.add_option("--repeat", opts.repeat,
                    "Runs per case; wall time is the median, with min and max (default 1)")
@@ -150,8 +154,38 @@ void report_compare(const BenchCommand& opts, const json& compare)
                   << (c["regressed"].get<bool>() ? "  REGRESSED" : "") << "\n";
 }
 
+/// --engines: every engine and codec, available or why not, and what auto would take.
+json probe_engines()
+{
+    json engines = json::array();
+    json chosen = json::object();
+    for (const char* codec : {"h264", "hevc", "av1", "vp9"}) {
+        for (Engine e : all_engines()) {
+            EngineProbe p = probe_engine(e, codec);
+            json row = {{"engine", to_string(e)}, {"codec", codec}, {"available", p.available}};
+            if (p.available) {
+                row["encoder"] = p.encoder;
+            } else {
+                row["reason"] = p.reason;
+                if (!p.status.empty()) row["status"] = p.status;
+            }
+            engines.push_back(std::move(row));
+        }
+        EngineChoice a = choose_engine("auto", "flag", codec);
+        chosen[codec] = {{"engine", to_string(a.engine)}, {"encoder", a.encoder}, {"why", a.why}};
+    }
+    return {{"engines", std::move(engines)}, {"auto", std::move(chosen)}};
+}
+
 json run(const BenchCommand& opts)
 {
+    if (opts.engines) {
+        json doc = probe_engines();
+        write_output(opts.common, doc.dump(2) + "\n");
+        json stats = stats_with_cases(0);
+        stats["engines"] = doc["engines"].size();
+        return stats;
+    }
     std::vector<BenchCase> all = standard_suite(opts.quick);
     if (opts.list) {
         std::string text;

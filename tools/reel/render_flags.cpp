@@ -68,6 +68,13 @@ void add_render_flags(CLI::App& cmd, RenderFlags& f, bool audio_codec)
     cmd.add_option("--gop", f.gop, "Frames between keyframes (default: output.video.gop, else 2 s)")
         ->check(CLI::Range(1, 10000))
         ->option_text("N");
+    cmd.add_option(
+           "--encoder", f.engine,
+           "Encoder engine, overriding output.video.engine: auto (the first hardware engine that "
+           "can run, else software), software (the default), onevpl, nvenc, vaapi, qsv. A named engine "
+           "that cannot run stops the command (exit 6); reel bench --engines lists them")
+        ->check(CLI::IsMember(engine_requests()))
+        ->option_text("ENGINE");
     cmd.add_option("--threads", f.threads, "Worker threads (default: all cores)")
         ->check(CLI::Range(1, 256))
         ->option_text("N");
@@ -287,7 +294,9 @@ RenderOptions render_options(const RenderFlags& f, CommonOptions& common, const 
     if (f.crf >= 0) ro.crf = f.crf;
     if (f.bitrate > 0) ro.bitrate = f.bitrate;
     if (f.gop > 0) ro.gop = f.gop;
+    if (!f.engine.empty()) ro.engine = f.engine;
     check_preset(ro.codec.value_or(tl.output.video.codec), ro.preset);  // before any work
+    render_engine(tl, ro);  // an engine that cannot run: exit 6 before any work
     ro.threads = f.threads;
     if (!f.memory_budget.empty())
         ro.memory_budget = parse_size(f.memory_budget, "--memory-budget", 64ull << 20);
@@ -394,6 +403,11 @@ nlohmann::json render_stats(const std::string& command, const RenderResult& r, d
     stats["fps"] = wall > 0 ? r.frames / wall : 0;
     stats["realtime_factor"] = wall > 0 ? seconds / wall : 0;
     stats["encoder"] = r.writer.encoder;
+    stats["engine"] = {{"name", to_string(r.engine.engine)},
+                       {"requested", r.engine.requested},
+                       {"chosen_by", r.engine.by},
+                       {"encoder", r.engine.encoder},
+                       {"why", r.engine.why}};
     stats["threads"] = r.threads;
     stats["frames_in_flight"] = r.frames_in_flight;
     stats["memory_budget_bytes"] = r.memory_budget;

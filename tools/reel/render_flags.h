@@ -19,6 +19,7 @@ namespace reel::cli {
 struct RenderFlags {
     std::string project, media_root;
     std::string codec, preset;
+    std::string engine;  ///< --encoder
     double crf = -1;
     std::int64_t bitrate = 0;
     int gop = 0;
