@@ -4,6 +4,7 @@
 #include "encode/detail/backend.h"
 #include "encode/encoder.h"
 #include "ff/ff.h"
+#include "ff/hw.h"
 
 #include <dlfcn.h>
 
@@ -46,7 +47,7 @@ std::string precondition(Engine engine, const std::string& codec, std::string& s
         }
         return {};
     }
-    if (first_render_node().empty())
+    if (ff::first_render_node().empty())
         return engine == Engine::qsv ? "no DRM render node (/dev/dri/renderD*): QSV needs an Intel GPU"
                                      : "no DRM render node (/dev/dri/renderD*)";
     return {};

@@ -14,7 +14,6 @@ extern "C" {
 }
 
 #include <cstring>
-#include <filesystem>
 
 namespace reel {
 namespace {
@@ -118,7 +117,7 @@ private:
     /// The device and a pool of NV12 surfaces on it (VAAPI, QSV).
     void open_device(const FfmpegEncoderSetup& setup, const EncoderSettings& s)
     {
-        std::string node = setup.device == "vaapi" ? first_render_node() : std::string();
+        std::string node = setup.device == "vaapi" ? ff::first_render_node() : std::string();
         if (setup.device == "vaapi" && node.empty())
             throw Error(ErrorCode::encode, "encode", "VAAPI needs a DRM render node, and /dev/dri has none",
                         "use --encoder software");
@@ -237,16 +236,6 @@ void copy_to_nv12(const Image& picture, std::uint8_t* y, int y_pitch, std::uint8
             out[2 * x + 1] = cr[x];
         }
     }
-}
-
-std::string first_render_node()
-{
-    for (int n = 128; n < 192; ++n) {
-        std::string node = "/dev/dri/renderD" + std::to_string(n);
-        std::error_code ec;
-        if (std::filesystem::exists(node, ec)) return node;
-    }
-    return {};
 }
 
 }  // namespace reel

@@ -11,6 +11,7 @@ extern "C" {
 
 #include <cstdarg>
 #include <cstdio>
+#include <filesystem>
 #include <mutex>
 
 namespace reel::ff {
@@ -55,6 +56,16 @@ void LogCapture::add(const std::string& line)
         text.pop_back();
     if (text.empty() || m_text.find(text) != std::string::npos) return;
     m_text += (m_text.empty() ? "" : "; ") + text;
+}
+
+std::string first_render_node()
+{
+    for (int n = 128; n < 192; ++n) {
+        std::string node = "/dev/dri/renderD" + std::to_string(n);
+        std::error_code ec;
+        if (std::filesystem::exists(node, ec)) return node;
+    }
+    return {};
 }
 
 BufferPtr open_hw_device(const char* type, const std::string& device, std::string& why)

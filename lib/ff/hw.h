@@ -38,6 +38,9 @@ private:
     LogCapture* m_outer = nullptr;
 };
 
+/// The first DRM render node (/dev/dri/renderD128...), or empty when there is none.
+std::string first_render_node();
+
 /// A hardware device of `type` ("cuda", "vaapi", "qsv") on `device` (empty: libav's
 /// default). On failure returns null and sets `why` to libav's messages and error.
 BufferPtr open_hw_device(const char* type, const std::string& device, std::string& why);

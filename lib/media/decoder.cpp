@@ -2,10 +2,12 @@
 #include "media/decoder.h"
 
 #include "ff/ff.h"
+#include "media/detail/hw_device.h"
 #include "util/error.h"
 #include "util/stopwatch.h"
 
 extern "C" {
+#include <libavutil/hwcontext.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -83,6 +85,7 @@ class VideoDecoder {
 public:
     /// `vector_size`: the size to rasterise a vector picture (SVG) at, when given.
     VideoDecoder(const MediaInfo& info, int threads, DecodeCounters& counters,
+                 const std::shared_ptr<HwDevice>& hw = nullptr,
                  std::optional<std::pair<int, int>> vector_size = std::nullopt)
         : m_info(info), m_counters(counters)
     {
@@ -100,6 +103,7 @@ public:
         m_codec->thread_count = threads;
         m_codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
         m_codec->pkt_timebase = m_stream->time_base;
+        if (hw) attach(codec, *hw);
         ff::Options options;
         if (vector_size) {  // librsvg: draw at exactly this size
             options.set("width", std::to_string(vector_size->first).c_str());
@@ -160,6 +164,48 @@ public:
     }
 
 private:
+    /// Decodes on the device when the codec can (a hwaccel for its kind); else stays in
+    /// software, which the counters show (hw_frames_decoded).
+    void attach(const AVCodec* codec, const HwDevice& hw)
+    {
+        auto type = reinterpret_cast<const AVHWDeviceContext*>(hw.device->data)->type;
+        for (int i = 0;; ++i) {
+            const AVCodecHWConfig* config = avcodec_get_hw_config(codec, i);
+            if (!config) return;
+            if ((config->methods & AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX) && config->device_type == type) {
+                m_hw_format = config->pix_fmt;
+                break;
+            }
+        }
+        m_codec->hw_device_ctx = av_buffer_ref(hw.device.get());
+        if (!m_codec->hw_device_ctx) throw std::bad_alloc();
+        m_codec->opaque = this;
+        m_codec->get_format = [](AVCodecContext* c, const AVPixelFormat* formats) {
+            auto* self = static_cast<VideoDecoder*>(c->opaque);
+            for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f)
+                if (*f == self->m_hw_format) return *f;
+            // This stream's profile has no hwaccel: software (the first format that is not
+            // a hardware one).
+            for (const AVPixelFormat* f = formats; *f != AV_PIX_FMT_NONE; ++f) {
+                const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(*f);
+                if (d && !(d->flags & AV_PIX_FMT_FLAG_HWACCEL)) return *f;
+            }
+            return AV_PIX_FMT_NONE;
+        };
+    }
+
+    /// A frame on the device, brought back to system memory.
+    void download(ff::FramePtr& frame)
+    {
+        ff::FramePtr soft = ff::make_frame();
+        ff::check(av_hwframe_transfer_data(soft.get(), frame.get(), 0), "cannot copy a decoded frame of",
+                  m_info.path, ErrorCode::decode);
+        ff::check(av_frame_copy_props(soft.get(), frame.get()), "cannot copy a decoded frame of", m_info.path,
+                  ErrorCode::decode);
+        frame = std::move(soft);
+        ++m_counters.hw_frames_decoded;
+    }
+
     Rational time_of(std::int64_t ts) const { return Rational(ts - m_start) * m_time_base; }
     std::int64_t ts_of(const Rational& t) const { return (t / m_time_base).round_half_down() + m_start; }
 
@@ -210,6 +256,7 @@ private:
             int ret = avcodec_receive_frame(m_codec.get(), out.get());
             if (ret >= 0) {
                 ++m_counters.frames_decoded;
+                if (m_hw_format != AV_PIX_FMT_NONE && out->format == m_hw_format) download(out);
                 pts = out->best_effort_timestamp != AV_NOPTS_VALUE ? out->best_effort_timestamp : out->pts;
                 if (pts == AV_NOPTS_VALUE) pts = m_cur ? m_cur_pts + 1 : m_start;
                 return true;
@@ -255,6 +302,7 @@ private:
     ff::InputPtr m_input;
     AVStream* m_stream = nullptr;
     ff::CodecContextPtr m_codec;
+    AVPixelFormat m_hw_format = AV_PIX_FMT_NONE;
     ff::PacketPtr m_packet;
     Rational m_time_base;
     std::int64_t m_start = 0;
@@ -550,7 +598,7 @@ std::shared_ptr<const Image> DecoderPool::raster(const std::string& media, int w
     if (it == m_sources.end() || !is_vector(media))
         throw Error(ErrorCode::internal, "decode", "media \"" + media + "\" is not a vector picture");
     Source& src = *it->second;
-    detail::VideoDecoder dec(src.info, 1, m_counters, std::pair{w, h});
+    detail::VideoDecoder dec(src.info, 1, m_counters, nullptr, std::pair{w, h});
     const AVFrame* f = dec.frame_at(Rational(0));
     auto out = std::make_shared<const Image>(f->width == w && f->height == h
                                                  ? src.converter.convert(f, 0, src.info.path)
@@ -647,7 +695,7 @@ std::shared_ptr<const Image> DecoderPool::picture(const std::string& media, cons
         for (auto& d : src.decoders)
             if (d->last_tick < tick && (!chosen || d->last_tick < chosen->last_tick)) chosen = d.get();
     if (!chosen && src.decoders.size() < 3) {
-        src.decoders.push_back(std::make_unique<detail::VideoDecoder>(src.info, m_threads, m_counters));
+        src.decoders.push_back(std::make_unique<detail::VideoDecoder>(src.info, m_threads, m_counters, m_hw));
         chosen = src.decoders.back().get();
     }
     if (!chosen)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "image/image.h"
+#include "media/hwdecode.h"
 #include "media/probe.h"
 #include "time/rational.h"
 
@@ -20,6 +21,7 @@ struct DecodeCounters {
     std::int64_t decoders_closed = 0;  ///< by close_except()
     std::int64_t seeks = 0;
     std::int64_t frames_decoded = 0;
+    std::int64_t hw_frames_decoded = 0;  ///< of frames_decoded, by a hardware decoder (--hwdecode)
     std::int64_t pictures_converted = 0;
     double seconds = 0;  ///< wall time spent decoding and converting
     /// Image sequences: the most frame files one reader had decoding at once.
@@ -64,6 +66,11 @@ public:
     /// request opens one again). Returns how many were closed.
     int close_except(const std::set<std::string>& keep);
 
+    /// Decodes video with this hardware device (none: software) from the next decoder
+    /// opened on; a codec the device cannot decode stays in software, and the counters say
+    /// how many frames each decoded.
+    void use_hardware(std::shared_ptr<HwDevice> device) { m_hw = std::move(device); }
+
     /// Whether a source is a vector still (SVG), drawn at any size without loss.
     bool is_vector(const std::string& media) const;
     /// A vector still rasterised whole at exactly w x h (not cached here).
@@ -83,6 +90,7 @@ private:
                                                   int h);
     std::map<std::string, std::unique_ptr<Source>> m_sources;
     int m_threads;
+    std::shared_ptr<HwDevice> m_hw;
     DecodeCounters m_counters;
 };
 

@@ -45,6 +45,11 @@ EngineChoice render_engine(const Timeline& tl, const RenderOptions& o)
     return choose_engine("software", "default", codec);
 }
 
+HwDecodeChoice render_hwdecode(const RenderOptions& o)
+{
+    return o.hwdecode ? choose_hwdecode(*o.hwdecode, "flag") : choose_hwdecode("none", "default");
+}
+
 EncoderSettings encoder_settings(const Timeline& tl, const RenderOptions& o)
 {
     EncoderSettings s;

@@ -6,6 +6,7 @@
 #include "compose/compositor.h"
 #include "encode/video_writer.h"
 #include "media/decoder.h"
+#include "media/hwdecode.h"
 #include "media/probe.h"
 #include "time/frames.h"
 #include "timeline/model.h"
@@ -62,6 +63,8 @@ struct RenderOptions {
     std::optional<int> gop;
     /// The encoder engine (--encoder: "auto" or an engine's name); overrides output.video.engine.
     std::optional<std::string> engine;
+    /// Hardware decoding (--hwdecode: "auto", "none" or a device); none by default.
+    std::optional<std::string> hwdecode;
     /// Audio: auto (a track when anything is heard), always (silence if nothing is), none.
     std::string audio = "auto";
     std::string audio_codec;  ///< "aac" / "opus"; empty: by container
@@ -93,6 +96,7 @@ struct RenderResult {
     int threads = 0, frames_in_flight = 0, workers = 0, encoder_threads = 0;
     WriterStats writer;
     EngineChoice engine;        ///< the video encoder's engine and how it was chosen
+    HwDecodeChoice hwdecode;    ///< the decoding device and how it was chosen
     bool audio = false;         ///< the output has an audio track
     bool audio_cached = false;  ///< the encoded sound came from the cache
     AudioMixResult audio_mix;   ///< its figures (samples released after encoding)
@@ -113,6 +117,9 @@ EncoderSettings encoder_settings(const Timeline& timeline, const RenderOptions& 
 /// The engine a render encodes with: --encoder, else output.video.engine, else software
 /// (choose_engine: a named engine that cannot run throws Error(encode), exit 6).
 EngineChoice render_engine(const Timeline& timeline, const RenderOptions& options);
+/// The decoding device of a render: --hwdecode, else none (choose_hwdecode: a named
+/// device that cannot open throws Error(decode), exit 5).
+HwDecodeChoice render_hwdecode(const RenderOptions& options);
 /// Error(usage) when a --preset is given that the encoder of `codec` does not have, listing
 /// its presets (encoder_presets()); encoder_settings() calls it.
 void check_preset(const std::string& codec, const std::optional<std::string>& preset);

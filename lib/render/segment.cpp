@@ -13,9 +13,11 @@
 
 namespace reel {
 
-SegmentWorker::SegmentWorker(const Timeline& tl, const SourceTable& sources, std::size_t cache_bytes)
+SegmentWorker::SegmentWorker(const Timeline& tl, const SourceTable& sources, std::size_t cache_bytes,
+                             std::shared_ptr<HwDevice> hardware)
     : pool(sources, 1), frames(cache_bytes), compositor(tl, pool, frames)
 {
+    pool.use_hardware(std::move(hardware));
 }
 
 std::vector<const SourcePlan*> sources_shown(const Plan& plan, const Segment& segment)

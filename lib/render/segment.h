@@ -25,7 +25,9 @@ struct SegmentWorker {
     DecoderPool pool;
     FrameCache frames;
     Compositor compositor;
-    SegmentWorker(const Timeline& timeline, const SourceTable& sources, std::size_t cache_bytes);
+    /// `hardware`: the decoding device (--hwdecode), null for software.
+    SegmentWorker(const Timeline& timeline, const SourceTable& sources, std::size_t cache_bytes,
+                  std::shared_ptr<HwDevice> hardware = nullptr);
 };
 
 /// The video sources whose pictures a segment shows (the plan's uses on video tracks that

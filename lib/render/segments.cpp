@@ -53,6 +53,7 @@ void add(DecodeCounters& a, const DecodeCounters& b)
     a.decoders_closed += b.decoders_closed;
     a.seeks += b.seeks;
     a.frames_decoded += b.frames_decoded;
+    a.hw_frames_decoded += b.hw_frames_decoded;
     a.pictures_converted += b.pictures_converted;
     a.seconds += b.seconds;
     a.sequence_decodes_peak = std::max(a.sequence_decodes_peak, b.sequence_decodes_peak);
@@ -92,6 +93,8 @@ public:
                                         " MiB (give --memory-budget to set it)");
         m_settings = encoder_settings(tl, options);
         m_result.engine = render_engine(tl, options);
+        m_result.hwdecode = render_hwdecode(options);
+        std::shared_ptr<HwDevice> device = hwdecode_device(m_result.hwdecode.device);
         m_result.encoder = m_result.engine.encoder;
         if (m_result.encoder.empty()) VideoEncoder probe(m_settings, options.output);  // throws the message
         m_settings.threads = m_result.sizing.encoder_threads;
@@ -106,7 +109,7 @@ public:
         }
         for (int i = 0; i < m_result.sizing.workers; ++i)
             m_workers.push_back(
-                std::make_unique<SegmentWorker>(tl, sources, m_result.sizing.frame_cache_bytes));
+                std::make_unique<SegmentWorker>(tl, sources, m_result.sizing.frame_cache_bytes, device));
     }
 
     SegmentsResult run()
@@ -317,6 +320,7 @@ void add_segment_figures(RenderResult& r, const SegmentsResult& s)
     r.encode_seconds = s.encode_seconds;
     r.writer.encoder = s.encoder;
     r.engine = s.engine;
+    r.hwdecode = s.hwdecode;
     r.warnings.insert(r.warnings.end(), s.warnings.begin(), s.warnings.end());
 }
 

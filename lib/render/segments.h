@@ -38,6 +38,7 @@ struct SegmentsResult {
     double encode_seconds = 0, wall_seconds = 0;
     std::string encoder;
     EngineChoice engine;
+    HwDecodeChoice hwdecode;
     std::vector<std::string> warnings;
 };
 

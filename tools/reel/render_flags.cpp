@@ -75,6 +75,11 @@ void add_render_flags(CLI::App& cmd, RenderFlags& f, bool audio_codec)
            "that cannot run stops the command (exit 6); reel bench --engines lists them")
         ->check(CLI::IsMember(engine_requests()))
         ->option_text("ENGINE");
+    cmd.add_option("--hwdecode", f.hwdecode,
+                   "Hardware decoding: none (the default), auto (the first device that opens: cuda, vaapi, "
+                   "qsv), or a device; one that cannot open stops the command (exit 5)")
+        ->check(CLI::IsMember(hwdecode_requests()))
+        ->option_text("DEVICE");
     cmd.add_option("--threads", f.threads, "Worker threads (default: all cores)")
         ->check(CLI::Range(1, 256))
         ->option_text("N");
@@ -296,7 +301,9 @@ RenderOptions render_options(const RenderFlags& f, CommonOptions& common, const 
     if (f.gop > 0) ro.gop = f.gop;
     if (!f.engine.empty()) ro.engine = f.engine;
     check_preset(ro.codec.value_or(tl.output.video.codec), ro.preset);  // before any work
+    if (!f.hwdecode.empty()) ro.hwdecode = f.hwdecode;
     render_engine(tl, ro);  // an engine that cannot run: exit 6 before any work
+    render_hwdecode(ro);    // a device that cannot open: exit 5 before any work
     ro.threads = f.threads;
     if (!f.memory_budget.empty())
         ro.memory_budget = parse_size(f.memory_budget, "--memory-budget", 64ull << 20);
@@ -408,6 +415,12 @@ nlohmann::json render_stats(const std::string& command, const RenderResult& r, d
                        {"chosen_by", r.engine.by},
                        {"encoder", r.engine.encoder},
                        {"why", r.engine.why}};
+    stats["hwdecode"] = {{"device", to_string(r.hwdecode.device)},
+                         {"requested", r.hwdecode.requested},
+                         {"chosen_by", r.hwdecode.by},
+                         {"why", r.hwdecode.why},
+                         {"frames_hw", r.decode.hw_frames_decoded},
+                         {"frames_software", r.decode.frames_decoded - r.decode.hw_frames_decoded}};
     stats["threads"] = r.threads;
     stats["frames_in_flight"] = r.frames_in_flight;
     stats["memory_budget_bytes"] = r.memory_budget;

@@ -19,7 +19,8 @@ namespace reel::cli {
 struct RenderFlags {
     std::string project, media_root;
     std::string codec, preset;
-    std::string engine;  ///< --encoder
+    std::string engine;    ///< --encoder
+    std::string hwdecode;  ///< --hwdecode
     double crf = -1;
     std::int64_t bitrate = 0;
     int gop = 0;

@@ -63,7 +63,4 @@ const char* encoder_candidates(const std::string& codec);
 /// planes interleaved into `uv`, each row `pitch` bytes apart.
 void copy_to_nv12(const Image& picture, std::uint8_t* y, int y_pitch, std::uint8_t* uv, int uv_pitch);
 
-/// The first DRM render node (/dev/dri/renderD128...), or empty when there is none.
-std::string first_render_node();
-
 }  // namespace reel

@@ -181,6 +181,42 @@ class NoHiddenFallback(EngineTestCase):
         self.assertEqual(stats["engine"]["name"], "software")
 
 
+class HardwareDecoding(EngineTestCase):
+    def test_a_named_device_that_cannot_open_stops_before_any_work(self):
+        project = self.write_project(doc())
+        wanted = {"cuda": r"CUDA driver not loaded: .*libcuda\.so\.1"}
+        if not (Path("/dev/dri").exists() and list(Path("/dev/dri").glob("renderD*"))):
+            wanted["vaapi"] = r"no DRM render node"
+            wanted["qsv"] = r"no DRM render node"
+        if Path("/dev/nvidia0").exists():
+            del wanted["cuda"]
+        for device, reason in wanted.items():
+            with self.subTest(device=device):
+                out = self.dir / f"{device}.mp4"
+                r, stats = self.render(project, out, "--hwdecode", device)
+                self.assertEqual(r.code, 5, r)
+                self.assertIn(f'hardware decoder "{device}" (--hwdecode {device}) cannot run here', r.err)
+                self.assertRegex(r.err, reason)
+                self.assertIn("--hwdecode none", r.err)
+                self.assertFalse(out.exists())
+                self.assertEqual(stats["error"]["code"], "decode")
+
+    def test_auto_decodes_in_software_here_and_says_so(self):
+        project = self.write_project(doc())
+        r, stats = self.render(project, self.dir / "auto.mp4", "--hwdecode", "auto")
+        self.assertEqual(r.code, 0, r)
+        h = stats["hwdecode"]
+        self.assertEqual((h["device"], h["requested"], h["chosen_by"]), ("none", "auto", "flag"), h)
+        self.assertIn("no hardware decoder opens here", h["why"])
+        self.assertEqual(h["frames_hw"], 0)
+        self.assertEqual(h["frames_software"], stats["frames_decoded"])
+        self.assertGreater(h["frames_software"], 0)
+        code, said = validate("stats.schema.json", self.dir / "auto.stats.json")
+        self.assertEqual(code, 0, said)
+        r, stats = self.render(project, self.dir / "default.mp4")
+        self.assertEqual((stats["hwdecode"]["device"], stats["hwdecode"]["chosen_by"]), ("none", "default"))
+
+
 @unittest.skipUnless(runtime_built(), "the oneVPL test runtime was not built (REEL_VPL_RUNTIME_DIR)")
 class OneVplThroughTheDispatcher(EngineTestCase):
     def test_segments_join_and_match_the_software_render(self):
