@@ -12,7 +12,7 @@ build_dir=${REEL_BUILD_DIR:-build}
 
 packages="build-essential cmake pkg-config
 libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
-libcli11-dev nlohmann-json3-dev libvpl-dev libtbb-dev libgtest-dev libbenchmark-dev libhwy-dev
+libcli11-dev nlohmann-json3-dev libvpl-dev libcpp-httplib-dev libtbb-dev libgtest-dev libbenchmark-dev libhwy-dev
 ffmpeg python3 python3-jsonschema groff-base clang-format clang libclang-rt-14-dev"
 
 missing=""

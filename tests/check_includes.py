@@ -28,6 +28,7 @@ ALLOWED = {
                "time", "util"},
     "proxy": {"render", "plan", "encode", "media", "cache", "timeline", "image", "time", "util"},
     "bench": {"render", "plan", "encode", "media", "cache", "timeline", "image", "stats", "time", "util"},
+    "preview": {"render", "plan", "encode", "media", "cache", "timeline", "image", "stats", "time", "util"},
 }
 
 

@@ -77,5 +77,6 @@ void register_segment(CLI::App& app);
 void register_composite(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_proxy(CLI::App& app);
+void register_preview(CLI::App& app);
 
 }  // namespace reel::cli

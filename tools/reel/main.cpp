@@ -34,6 +34,7 @@ int main(int argc, char** argv)
     cli::register_composite(app);
     cli::register_bench(app);
     cli::register_proxy(app);
+    cli::register_preview(app);
     ff::set_log_level(AV_LOG_QUIET);
     setenv("SVT_LOG", "1", 0);  // SVT-AV1: errors only, no banner
     // SIGINT/SIGTERM ask running work to stop cleanly (temporary files removed); a second
