@@ -4,7 +4,8 @@
 # Needs: Debian 12 with apt-get, and root or sudo when packages are missing.
 # Idempotent and quiet: installs only missing packages; rebuilds only what changed.
 # Environment: REEL_CMAKE_ARGS (extra cmake arguments), REEL_BUILD_DIR (default: build),
-# REEL_BUILD_TARGETS (build only these targets).
+# REEL_BUILD_TARGETS (build only these targets), REEL_EXTRA_PACKAGES (more Debian packages,
+# e.g. what a test stage needs).
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -13,7 +14,8 @@ build_dir=${REEL_BUILD_DIR:-build}
 packages="build-essential cmake pkg-config
 libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev
 libcli11-dev nlohmann-json3-dev libvpl-dev libcpp-httplib-dev libtbb-dev libgtest-dev libbenchmark-dev libhwy-dev
-ffmpeg python3 python3-jsonschema groff-base clang-format clang libclang-rt-14-dev"
+ffmpeg python3 python3-jsonschema groff-base clang-format clang libclang-rt-14-dev
+${REEL_EXTRA_PACKAGES:-}"
 
 missing=""
 for p in $packages; do

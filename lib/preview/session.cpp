@@ -105,8 +105,11 @@ PreviewSession::~PreviewSession()
 void PreviewSession::start()
 {
     m_started = std::chrono::steady_clock::now();
-    m_signature = signature();
+    // The project as it was before it was opened (a save during the first open is seen as
+    // a change), with the media it names.
+    std::string project = sha256_hex(bytes_of(m_options.project));
     load(true);
+    m_signature = project + media_signature();
     m_watcher = std::thread([this] { watch(); });
     for (int i = 0; i < m_options.workers; ++i) m_workers.emplace_back([this] { work(); });
 }
@@ -134,13 +137,18 @@ void PreviewSession::set_playhead(double seconds)
 
 std::string PreviewSession::signature() const
 {
-    // The project's bytes, and each medium's size and time (a source re-exported in place).
-    std::string text = bytes_of(m_options.project);
+    return sha256_hex(bytes_of(m_options.project)) + media_signature();
+}
+
+std::string PreviewSession::media_signature() const
+{
+    // Each medium's size and time (a source re-exported in place).
     std::shared_ptr<const Generation> gen;
     {
         std::lock_guard lock(m_mutex);
         gen = m_gen;
     }
+    std::string text;
     if (gen)
         for (const auto& file : gen->media_files) {
             std::error_code ec;
@@ -207,9 +215,8 @@ void PreviewSession::watch()
             if (again == now) break;
             now = again;
         }
-        m_signature = now;
         load(false);
-        m_signature = signature();  // the new plan's media too
+        m_signature = now.substr(0, 64) + media_signature();  // the new plan's media
     }
 }
 

@@ -92,7 +92,9 @@ private:
     void finish(const std::shared_ptr<const Generation>& gen, std::size_t slot, const std::string& key,
                 const std::string& state, const nlohmann::json& extra);
     void publish(nlohmann::json event);  // holds m_mutex
+    /// The project file's hash, then its media's (sizes and times).
     std::string signature() const;
+    std::string media_signature() const;
     nlohmann::json state_locked() const;
 
     PreviewSessionOptions m_options;

@@ -31,11 +31,11 @@ def colour_doc(colour="#2050c0", seconds=6, colour_span=(2, 3), width=640, heigh
 
 
 class Preview:
-    def __init__(self, project, cache, *args, env=None):
+    def __init__(self, project, cache, *args, env=None, segment_seconds=1):
         run_env = dict(os.environ, XDG_CACHE_HOME=str(Path(cache).parent / "xdg"))
         run_env.update(env or {})
         self.proc = subprocess.Popen([REEL, "preview", str(project), "--cache-dir", str(cache), "--segment-seconds",
-                                      "1", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      str(segment_seconds), *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      stdin=subprocess.DEVNULL, text=True, env=run_env)
         self.stderr = []
         self.url = None
