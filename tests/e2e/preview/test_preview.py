@@ -9,15 +9,13 @@ Oracles: the plan's segment ranges against the layer's span, computed here; ffpr
 each served segment; /proc/net/tcp for the listening address."""
 
 import json
-import math
-import subprocess
-import tempfile
+import shutil
 import time
 import unittest
 from pathlib import Path
 
 from preview_util import FPS, Preview, colour_doc, take
-from reel_e2e import ProjectTestCase, ffprobe, run_reel
+from reel_e2e import MEDIA, ProjectTestCase, ffprobe, run_reel
 
 SPAN = (2, 3)  # the "tint" layer, seconds
 
@@ -173,6 +171,22 @@ class Edits(PreviewTestCase):
             self.assertEqual(after["segments"][i]["key"], before["segments"][i]["key"])
         for i in wanted:
             self.assertNotEqual(after["segments"][i]["key"], before["segments"][i]["key"])
+
+    def test_a_source_replaced_in_place_renders_what_uses_it_again(self):
+        local = self.dir / "local.mp4"
+        shutil.copyfile(MEDIA / "clip_a.mp4", local)
+        doc = colour_doc(colour_span=SPAN, seconds=3)
+        doc["media"]["a"]["path"] = "local.mp4"
+        p = self.start(doc)
+        before = p.wait_ready()
+        events = p.events()
+        take(events, lambda e: e["type"] == "state")
+        time.sleep(0.05)
+        shutil.copyfile(MEDIA / "clip_b.mov", local)  # re-exported under the same name
+        plan = take(events, lambda e: e["type"] == "plan")[-1]
+        self.assertEqual(set(plan["changed"]), {s["index"] for s in before["segments"]})
+        after = p.wait_ready(generation=plan["state"]["generation"])
+        self.assertFalse({s["key"] for s in before["segments"]} & {s["key"] for s in after["segments"]})
 
     def test_a_malformed_edit_is_a_located_error_and_the_last_preview_stays(self):
         p = self.start()
