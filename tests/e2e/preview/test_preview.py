@@ -60,6 +60,16 @@ class Serving(PreviewTestCase):
         code, out = p.stop()
         self.assertEqual(code, 0, "".join(p.stderr))
 
+    def test_from_proxies_at_half_size(self):
+        p = self.start(None, "--proxy", "--make-proxies", "--scale", "0.5")
+        s = p.wait_ready()
+        self.assertEqual((s["width"], s["height"]), (320, 180))
+        seg = s["segments"][0]
+        path = self.dir / "small.mp4"
+        path.write_bytes(p.request("GET", f"/segment/{seg['key']}.mp4")[1])
+        info = ffprobe(path, "-select_streams", "v", "-show_entries", "stream=width,height")["streams"][0]
+        self.assertEqual((info["width"], info["height"]), (320, 180))
+
     def test_stats_on_stop(self):
         p = self.start(None, "--stats", "-")
         p.wait_ready()
