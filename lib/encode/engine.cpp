@@ -6,25 +6,11 @@
 #include "ff/ff.h"
 #include "ff/hw.h"
 
-#include <dlfcn.h>
-
 #include <map>
 #include <mutex>
 
 namespace reel {
 namespace {
-
-/// A shared library that must load for an engine to run; empty when it does, else why not.
-std::string library_missing(const char* name)
-{
-    void* handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
-    if (handle) {
-        dlclose(handle);
-        return {};
-    }
-    const char* why = dlerror();
-    return why ? why : name;
-}
 
 /// Why an engine cannot run before any device is tried (the plain reasons); empty when
 /// it is worth trying.
@@ -37,11 +23,11 @@ std::string precondition(Engine engine, const std::string& codec, std::string& s
     std::string name = codec + "_" + to_string(engine);
     if (!avcodec_find_encoder_by_name(name.c_str())) return "this FFmpeg has no " + name + " encoder";
     if (engine == Engine::nvenc) {
-        if (std::string why = library_missing("libcuda.so.1"); !why.empty()) {
+        if (std::string why = ff::library_missing("libcuda.so.1"); !why.empty()) {
             status = "dlopen";
             return "CUDA driver not loaded: " + why;
         }
-        if (std::string why = library_missing("libnvidia-encode.so.1"); !why.empty()) {
+        if (std::string why = ff::library_missing("libnvidia-encode.so.1"); !why.empty()) {
             status = "dlopen";
             return "NVIDIA's encode library is not installed: " + why;
         }

@@ -9,6 +9,8 @@ extern "C" {
 #include <libavutil/log.h>
 }
 
+#include <dlfcn.h>
+
 #include <cstdarg>
 #include <cstdio>
 #include <filesystem>
@@ -56,6 +58,17 @@ void LogCapture::add(const std::string& line)
         text.pop_back();
     if (text.empty() || m_text.find(text) != std::string::npos) return;
     m_text += (m_text.empty() ? "" : "; ") + text;
+}
+
+std::string library_missing(const char* name)
+{
+    void* handle = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+    if (handle) {
+        dlclose(handle);
+        return {};
+    }
+    const char* why = dlerror();
+    return why ? why : name;
 }
 
 std::string first_render_node()

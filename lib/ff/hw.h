@@ -38,6 +38,10 @@ private:
     LogCapture* m_outer = nullptr;
 };
 
+/// Whether a shared library a hardware path needs loads: empty when it does, else the
+/// loader's reason ("libcuda.so.1: cannot open shared object file: ...").
+std::string library_missing(const char* name);
+
 /// The first DRM render node (/dev/dri/renderD128...), or empty when there is none.
 std::string first_render_node();
 

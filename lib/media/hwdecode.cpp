@@ -5,8 +5,6 @@
 
 #include "util/error.h"
 
-#include <dlfcn.h>
-
 #include <map>
 #include <mutex>
 
@@ -27,12 +25,8 @@ std::shared_ptr<HwDevice> open_locked(HwDecode kind, std::string& why)
     }
     std::string node;
     if (kind == HwDecode::cuda) {
-        if (void* handle = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL)) {
-            dlclose(handle);
-        } else {
-            const char* said = dlerror();
-            why = std::string("CUDA driver not loaded: ") + (said ? said : "libcuda.so.1");
-        }
+        if (std::string missing = ff::library_missing("libcuda.so.1"); !missing.empty())
+            why = "CUDA driver not loaded: " + missing;
     } else {
         node = ff::first_render_node();
         if (node.empty()) why = "no DRM render node (/dev/dri/renderD*)";

@@ -188,9 +188,17 @@ void PreviewSession::load(bool first)
     m_states.assign(gen->keys.size(), "pending");
     for (std::size_t i = 0; i < gen->keys.size(); ++i)
         if (m_blobs.count(gen->keys[i])) m_states[i] = "ready";
-    // Work on keys the plan no longer has stops now.
-    for (auto& t : m_running)
-        if (std::find(gen->keys.begin(), gen->keys.end(), t->key) == gen->keys.end()) t->cancel = true;
+    // Work on keys the plan no longer has stops now; work on keys it still has goes on (and
+    // is not started twice).
+    for (auto& t : m_running) {
+        bool wanted = false;
+        for (std::size_t i = 0; i < gen->keys.size(); ++i)
+            if (gen->keys[i] == t->key) {
+                m_states[i] = "encoding";
+                wanted = true;
+            }
+        if (!wanted) t->cancel = true;
+    }
     json changed = json::array();
     for (std::size_t i = 0; i < gen->keys.size(); ++i)
         if (i >= old_keys.size() || old_keys[i] != gen->keys[i]) changed.push_back(i);
