@@ -15,7 +15,7 @@ import unittest
 from pathlib import Path
 
 from preview_util import FPS, Preview, colour_doc, take
-from reel_e2e import MEDIA, ProjectTestCase, ffprobe, run_reel
+from reel_e2e import MEDIA, ProjectTestCase, ffprobe, run_reel, validate
 
 SPAN = (2, 3)  # the "tint" layer, seconds
 
@@ -76,6 +76,9 @@ class Serving(PreviewTestCase):
         code, out = p.stop()
         self.assertEqual(code, 0)
         stats = json.loads(out)
+        (self.dir / "stats.json").write_text(out)
+        code, said = validate("stats.schema.json", self.dir / "stats.json")
+        self.assertEqual(code, 0, said)
         self.assertEqual(stats["command"], "preview")
         self.assertTrue(stats["ok"])
         self.assertEqual(stats["segments_rendered"] + stats["segments_reused"], len(p_state_segments(self)))
