@@ -15,12 +15,14 @@
 #include "timeline/serialize.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/stopwatch.h"
 #include "util/strings.h"
 
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -245,6 +247,31 @@ std::vector<int> missing_tasks(const PlanCommand& opts, const Plan& plan, const 
     return missing;
 }
 
+/// A job name Kubernetes and Slurm take: "reel-<project>-<6 hex>", the project's name in
+/// lower-case letters, digits and dashes, the hex from the tasks submitted (so that a
+/// resubmission is a new Job, as Kubernetes needs: a finished Job cannot be applied again).
+std::string farm_job_name(const std::string& project, const TaskFile& file, const std::vector<int>& array)
+{
+    std::string stem;
+    for (char c : std::filesystem::path(project).stem().string()) {
+        char l = char(std::tolower(static_cast<unsigned char>(c)));
+        bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
+        if (ok)
+            stem += l;
+        else if (!stem.empty() && stem.back() != '-')
+            stem += '-';
+    }
+    while (!stem.empty() && stem.back() == '-') stem.pop_back();
+    stem = stem.substr(0, 20);
+    while (!stem.empty() && stem.back() == '-') stem.pop_back();
+    std::string id = file.project;
+    for (int i : array) {
+        id += "/" + std::to_string(i);
+        for (const auto& k : file.tasks[std::size_t(i)].keys) id += ":" + k;
+    }
+    return "reel-" + (stem.empty() ? std::string("job") : stem) + "-" + sha256_hex(id).substr(0, 6);
+}
+
 /// `--emit slurm|k8s`: the script or YAML at -o, the task file next to it; with --submit,
 /// the script run.
 nlohmann::json emit_farm_job(const PlanCommand& opts, const Plan& plan,
@@ -294,6 +321,7 @@ nlohmann::json emit_farm_job(const PlanCommand& opts, const Plan& plan,
                           opts.common.overwrite ? Overwrite::replace : Overwrite::refuse);
     }
     job.array = array;
+    job.name = farm_job_name(opts.project, file, array);
     std::string text = opts.emit == "slurm" ? slurm_script(job) : k8s_yaml(job);
     write_output(opts.common, text);
     if (opts.emit == "slurm")
@@ -303,7 +331,8 @@ nlohmann::json emit_farm_job(const PlanCommand& opts, const Plan& plan,
     if (!opts.common.quiet) {
         std::cerr << "reel plan: " << plan.segments.size() << " segments, " << array.size()
                   << (opts.only_missing ? " unfinished tasks of " + std::to_string(file.tasks.size())
-                                        : " tasks (estimated max/mean " + format_number(balance) + ")")
+                                        : " tasks (estimated max/mean " +
+                                              format_number(std::round(balance * 100) / 100) + ")")
                   << " -> " << opts.common.output << ", " << tasks_path.string() << "\n";
     }
     nlohmann::json stats = stats_document("plan");

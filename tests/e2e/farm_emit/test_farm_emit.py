@@ -158,7 +158,10 @@ class FarmEmit(ProjectTestCase):
         segments, join = docs[0], docs[-1]
         for d in docs:
             self.assertIn("apiVersion", d)
+            # DNS-1123 labels; the Indexed Job's pod names add "-<index>-<5 chars>" within 63.
             self.assertRegex(d["metadata"]["name"], r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+            self.assertLessEqual(len(d["metadata"]["name"]), 52)
+        self.assertTrue(segments["metadata"]["name"].startswith("reel-project-"), segments["metadata"])
         spec = segments["spec"]
         self.assertEqual(segments["apiVersion"], "batch/v1")
         self.assertEqual(spec["completionMode"], "Indexed")
@@ -172,6 +175,13 @@ class FarmEmit(ProjectTestCase):
         command = " ".join(container["command"])
         self.assertIn("JOB_COMPLETION_INDEX", command)
         self.assertIn("--task env", command)
+        # A resubmission is a new Job (a finished one cannot be applied again).
+        self.run_task(str(job) + ".tasks.json", 0)
+        self.emit("--emit", "k8s", "--only-missing", job=job)
+        again = [d for d in yaml.safe_load_all(job.read_text()) if d]
+        self.assertNotEqual(again[0]["metadata"]["name"], segments["metadata"]["name"])
+        self.assertEqual(again[0]["spec"]["completions"], 2)
+        self.assertIn("set -- 1 2;", " ".join(again[0]["spec"]["template"]["spec"]["containers"][0]["command"]))
         self.assertIn(str(self.job.parent), " ".join(m["mountPath"] for m in container["volumeMounts"]))
         self.assertEqual(pod["volumes"][0]["persistentVolumeClaim"]["claimName"], "reel-shared")
         jspec = join["spec"]["template"]["spec"]
