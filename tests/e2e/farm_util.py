@@ -13,12 +13,12 @@ FPS = 25
 SEG = "1"  # --segment-seconds of every command
 
 
-def farm_doc(seconds=6):
+def farm_doc(seconds=6, preset="ultrafast"):
     """`seconds` of clip_a (picture and its 440 Hz tone) at 320x180, a half-transparent
     title card from 1 s to 2.5 s and a solid one over the last second: with
     --segment-seconds 1, segments of uneven content."""
     return {"reel": 1,
-            "output": {"width": 320, "height": 180, "fps": FPS, "video": {"preset": "ultrafast"}},
+            "output": {"width": 320, "height": 180, "fps": FPS, "video": {"preset": preset}},
             "media": {"a": {"path": "media/clip_a.mp4"}},
             "tracks": [{"items": [{"type": "clip", "media": "a", "start": 0, "in": 0, "out": seconds, "id": "base"}]},
                        {"items": [{"type": "color", "color": "#2040c0", "start": 1, "duration": 1.5,

@@ -5,11 +5,11 @@ JOB_COMPLETION_INDEX), and `reel render --join` composites them. Checked against
 `reel render` by the ffmpeg CLI (per-frame MD5s, the sound's MD5), the Kubernetes YAML
 parsed with PyYAML. The same flow through a real one-node Slurm is farm_slurm."""
 
+import json
 import os
-import re
 import unittest
 
-from farm_util import SEG, assert_same_render, farm_doc, local_render, read_json
+from farm_util import SEG, assert_same_render, decoded_md5s, farm_doc, local_render, read_json
 from reel_e2e import ProjectTestCase, run_reel
 
 try:
@@ -67,6 +67,24 @@ class FarmEmit(ProjectTestCase):
         self.assertEqual(r.json()["segments_rendered"], 0, "the join only composites")
         reference = local_render(self, self.project, self.dir / "local.mp4", self.dir / "local-cache")
         assert_same_render(self, self.dir / "farm.mp4", reference, "farm (tasks by hand)")
+
+    def test_one_segment_per_process_decodes_like_a_whole_render(self):
+        # A farm node rendering one segment has spare cores for its encoder; x264's pictures
+        # depend on its thread count (with veryfast, 21 of 150 frames differed before reel
+        # pinned a software encoder to one thread). Two threads each, one segment a process.
+        self.project.write_text(json.dumps(farm_doc(preset="veryfast")))
+        n = len(self.plan(self.project, "--segment-seconds", SEG)["segments"])
+        for i in range(n):
+            r = run_reel("segment", self.project, "--cache-dir", self.shared, "--segment-seconds", SEG,
+                         "--index", str(i), "--threads", "2", "--stats", "-", "-q")
+            self.assertEqual(r.code, 0, r)
+            self.assertEqual(r.json()["encoder_threads"], 1)
+        r = self.join(self.dir / "farm.mp4")
+        self.assertEqual(r.code, 0, r)
+        r = run_reel("render", self.project, "-o", self.dir / "local.mp4", "--cache-dir", self.dir / "local-cache",
+                     "--segment-seconds", SEG, "--threads", "2", "-q")
+        self.assertEqual(r.code, 0, r)
+        assert_same_render(self, self.dir / "farm.mp4", decoded_md5s(self.dir / "local.mp4"), "one segment a process")
 
     def test_only_dirty_segments_become_tasks(self):
         r = run_reel("segment", self.project, "--cache-dir", self.shared, "--segment-seconds", SEG, "--index", "0,1", "-q")
@@ -128,7 +146,7 @@ class FarmEmit(ProjectTestCase):
         self.emit("--emit", "slurm", "--tasks", "2")
         other = farm_doc()
         other["tracks"][1]["items"][0]["color"] = "#ff0000"
-        self.project.write_text(__import__("json").dumps(other))
+        self.project.write_text(json.dumps(other))
         r = run_reel("segment", self.project, "--cache-dir", self.shared, "--segment-seconds", SEG,
                      "--tasks-file", str(self.job) + ".tasks.json", "--task", "0")
         self.assertEqual(r.code, 2, r)
