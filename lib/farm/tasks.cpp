@@ -14,16 +14,13 @@
 
 namespace reel {
 
-// The weights come from `reel segment` timings on Debian 12's x264 and FFmpeg 5.1 (one
-// core, 1080p, veryfast): encoding about 7 ms a frame (2 M pixels), decoding an H.264
-// 1080p frame and scaling it about 1.5 ms, a full-frame blend about 0.8 ms. Relative
-// weights 1 : 0.25 : 0.5, rounded; the rate makes a 1080p single-layer frame about 20 ms.
+// The weights and the rate: see tasks.h.
 std::int64_t segment_cost(const Plan& plan, const Segment& segment)
 {
     const std::int64_t frames = segment.frames.size();
     const std::int64_t out_px = std::int64_t(plan.output.width) * plan.output.height;
-    std::int64_t cost = frames * out_px;                               // encode
-    cost += frames * std::int64_t(segment.items.size()) * out_px / 2;  // compose
+    std::int64_t cost = frames * out_px;                                // encode
+    cost += frames * std::int64_t(segment.items.size()) * out_px / 20;  // compose
     for (const auto& sp : plan.sources) {
         if (!sp.info.video || sp.info.still_image) continue;
         std::int64_t src_px = std::int64_t(sp.info.video->width) * sp.info.video->height;
@@ -32,7 +29,7 @@ std::int64_t segment_cost(const Plan& plan, const Segment& segment)
             FrameRange seen = use.timeline.frames(plan.output.fps);
             std::int64_t overlap =
                 std::min(seen.end, segment.frames.end) - std::max(seen.begin, segment.frames.begin);
-            if (overlap > 0) cost += overlap * src_px / 4;  // decode and scale
+            if (overlap > 0) cost += overlap * src_px / 5;  // decode and scale
         }
     }
     return std::max<std::int64_t>(cost, 1);

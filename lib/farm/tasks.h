@@ -19,19 +19,24 @@
 namespace reel {
 
 /// A segment's estimated work, in "cost units": one unit is one output pixel encoded by
-/// the software encoder (x264 veryfast). The model, per output frame of the segment:
+/// the software encoder (x264). The model, per output frame of the segment:
 /// - encode: 1 unit per output pixel;
-/// - compose: 0.5 unit per output pixel for each root item that contributes pixels (a
+/// - compose: 0.05 unit per output pixel for each root item that contributes pixels (a
 ///   colour card or a title costs this and the encode only);
-/// - decode and scale: 0.25 unit per source pixel for each use of a video source visible
-///   in the segment, nested compositions included (a 4K clip costs 8.3 M units a frame to
-///   decode and scale, a 320x180 one 58 k), stills excepted (decoded once).
-/// segment_cost_seconds() turns units into seconds of one core at cost_units_per_second.
+/// - decode and scale: 0.2 unit per source pixel for each use of a video source visible
+///   in the segment, nested compositions included (four uses of a 4K clip cost 6.6 M
+///   units a frame, one of a 320x180 clip 12 k), stills excepted (decoded once).
+/// The weights are the stage times of `reel segment --threads 1` on 1080p veryfast
+/// (bench/pipeline/export_1080p.json): 35 ns an output pixel encoded, 6.3 ns a source
+/// pixel decoded, compositing under 1% of either. cost_seconds() turns units into
+/// seconds of one core at cost_units_per_second.
 std::int64_t segment_cost(const Plan& plan, const Segment& segment);
 
-/// Units a core does in a second: 150 M (x264 veryfast at 1080p on one core of a 2020s
-/// server, about 70 frames a second with decoding and compositing; see docs in tasks.cpp).
-constexpr double cost_units_per_second = 150e6;
+/// Units a core does in a second: 40 M, measured with the weights above: the 1800 frames
+/// of export_1080p (5.1 G units) took 132 s in four `reel segment --threads 1` tasks on a
+/// shared 2-core VM (about 65 ms a 1080p frame of one layer). A faster core finishes a
+/// task early; --tasks does not depend on it.
+constexpr double cost_units_per_second = 40e6;
 double cost_seconds(std::int64_t units);
 
 /// How the dirty segments are cut into tasks: `tasks` tasks, else as many as make each

@@ -76,8 +76,8 @@ TEST(SegmentCost, FollowsPixelsLayersAndSources)
     std::int64_t nested = segment_cost(plan, plan.segments[0]);
     EXPECT_LT(title, clip) << "a title card decodes nothing";
     EXPECT_GT(nested, 50 * clip) << "four 4K decodes a frame dwarf a 320x180 clip";
-    // Encode 1 + compose 0.5 per output pixel, decode 0.25 per source pixel.
-    EXPECT_EQ(clip, 125 * (320 * 180 + 320 * 180 / 2 + 320 * 180 / 4));
+    // Encode 1 + compose 0.05 per output pixel, decode 0.2 per source pixel.
+    EXPECT_EQ(clip, 125 * (320 * 180 + 320 * 180 / 20) + 125 * 320 * 180 / 5);
     EXPECT_EQ(segment_cost(plan, plan.segments[1]), clip) << "deterministic";
 }
 
