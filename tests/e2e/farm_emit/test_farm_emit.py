@@ -142,6 +142,19 @@ class FarmEmit(ProjectTestCase):
         reference = local_render(self, self.project, self.dir / "local.mp4", self.dir / "local-cache")
         assert_same_render(self, self.dir / "farm.mp4", reference, "farm after the repair")
 
+    def test_segment_with_the_wrong_frame_count_is_refused(self):
+        tasks, _ = self.emit("--emit", "slurm", "--tasks", "1")
+        self.run_task(str(self.job) + ".tasks.json", 0)
+        index, key = tasks["tasks"][0]["segments"][2], tasks["tasks"][0]["keys"][2]
+        sidecar = self.shared / "segments" / key[:2] / f"{key}.json"
+        doc = json.loads(sidecar.read_text())
+        doc["frames"] += 1  # the file is intact; its record says one frame more
+        sidecar.write_text(json.dumps(doc))
+        r = self.join(self.dir / "farm.mp4")
+        self.assertEqual(r.code, 7, r)
+        self.assertRegex(r.err, rf"segment {index} \(its sidecar records \d+ frames, expected \d+")
+        self.assertFalse(sidecar.exists(), "removed, so that its task renders it again")
+
     def test_task_file_from_another_plan_is_refused(self):
         self.emit("--emit", "slurm", "--tasks", "2")
         other = farm_doc()
