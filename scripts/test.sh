@@ -26,8 +26,9 @@ for stage in $stages; do
     t=$(date +%s)
     case "$stage" in
     main)
-        # The browser test's chromium, chromedriver and Selenium come with this stage only.
-        REEL_EXTRA_PACKAGES="chromium chromium-driver python3-selenium" \
+        # The browser test's chromium, chromedriver and Selenium, and the farm tests' one-node
+        # Slurm (started by scripts/slurm-local.sh) and PyYAML, come with this stage only.
+        REEL_EXTRA_PACKAGES="chromium chromium-driver python3-selenium slurm-wlm slurm-client munge python3-yaml" \
         REEL_BUILD_DIR=build REEL_CMAKE_ARGS="-DREEL_BUILD_TESTS=ON $werror ${REEL_CMAKE_ARGS:-}" sh scripts/setup.sh
         ctest --test-dir build --output-on-failure -j"$(nproc)"
         ;;
@@ -38,12 +39,14 @@ for stage in $stages; do
         REEL_BUILD_DIR=build-fuzz REEL_CMAKE_ARGS="$light -DCMAKE_CXX_COMPILER=clang++ -DREEL_SANITIZE=ON -DREEL_FUZZ=ON \
             -DREEL_BUILD_TESTS=ON -DREEL_BUILD_BENCH=OFF -DREEL_FUZZ_SECONDS=${REEL_FUZZ_SECONDS:-10} $werror" \
             sh scripts/setup.sh
-        # e2e_bench and the browser test are left to the main stage: the suite's renders take
-        # the paths the other e2e tests cover, at several times the cost under ASan, and the
-        # browser plays in real time what e2e_preview checks here (CI has 30 minutes).
+        # e2e_bench, the browser test and the Slurm test are left to the main stage: the suite's
+        # renders take the paths the other e2e tests cover, at several times the cost under
+        # ASan; the browser plays in real time what e2e_preview checks here; the Slurm test
+        # runs through the scheduler's daemons (and its timing) the very tasks and join that
+        # e2e_farm_emit runs here by hand (CI has 30 minutes).
         LSAN_OPTIONS="suppressions=$root/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" \
         UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
-            ctest --test-dir build-fuzz --output-on-failure -j"$(nproc)" -E '^e2e_(bench|preview_browser)$'
+            ctest --test-dir build-fuzz --output-on-failure -j"$(nproc)" -E '^e2e_(bench|preview_browser|farm_slurm)$'
         ;;
     tsan)
         REEL_BUILD_DIR=build-tsan REEL_BUILD_TARGETS="reel cache_test render_test audio_test" \

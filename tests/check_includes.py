@@ -21,6 +21,7 @@ ALLOWED = {
     "image": {"util"},
     "cache": {"image", "util"},
     "plan": {"timeline", "media", "time", "util"},
+    "farm": {"plan", "timeline", "media", "time", "util"},
     "compose": {"timeline", "image", "cache", "media", "time", "util"},
     "encode": {"ff", "image", "time", "util"},
     "audio": {"timeline", "media", "time", "util"},

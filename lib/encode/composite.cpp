@@ -175,6 +175,40 @@ bool EncodedInput::next(Packet& out, bool& is_video)
     }
 }
 
+EncodedFileCheck check_encoded_file(const std::string& path)
+{
+    EncodedInput in(path, true);
+    EncodedFileCheck check;
+    AVCodecID codec = in.video().get()->codec_id;
+    Packet p;
+    bool is_video = false;
+    while (in.next(p, is_video)) {
+        if (!is_video) continue;
+        if (check.frames++ > 0) continue;
+        if (codec != AV_CODEC_ID_H264 && codec != AV_CODEC_ID_HEVC) {
+            check.starts_with_idr = p.keyframe();
+            continue;
+        }
+        const std::uint8_t* d = p.get()->data;
+        int n = p.get()->size;
+        if (codec == AV_CODEC_ID_H264) {
+            // Annex B (EncodedInput converts H.264): an IDR slice's NAL unit after a start code.
+            for (int i = 0; i + 3 < n && !check.starts_with_idr; ++i)
+                if (d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1 && (d[i + 3] & 0x1f) == 5)
+                    check.starts_with_idr = true;
+        } else {
+            // HEVC as MP4 stores it: 4-byte lengths; IDR_W_RADL (19) or IDR_N_LP (20).
+            for (int i = 0; i + 4 < n && !check.starts_with_idr;) {
+                std::int64_t len = (std::int64_t(d[i]) << 24) | (d[i + 1] << 16) | (d[i + 2] << 8) | d[i + 3];
+                int type = (d[i + 4] >> 1) & 0x3f;
+                check.starts_with_idr = type == 19 || type == 20;
+                i += 4 + int(std::min<std::int64_t>(len, n));
+            }
+        }
+    }
+    return check;
+}
+
 std::string incompatibility(const EncodedInput& a, const EncodedInput& b)
 {
     auto differs = [](const std::string& what, const std::string& x, const std::string& y) {

@@ -53,6 +53,16 @@ private:
 /// and codec, sample rate, channels and extradata of the audio (present in both or neither).
 std::string incompatibility(const EncodedInput& a, const EncodedInput& b);
 
+/// What a segment file holds, for verifying it before a join: its video frames (packets)
+/// and whether the first is a keyframe that a decoder can start from alone (for H.264 and
+/// HEVC an IDR picture; for other codecs the keyframe flag).
+struct EncodedFileCheck {
+    std::int64_t frames = 0;
+    bool starts_with_idr = false;
+};
+/// Reads every packet of `path`. Throws Error(media) when it cannot be read.
+EncodedFileCheck check_encoded_file(const std::string& path);
+
 /// Whether two streams carry the same codec headers (for H.264: the same SPS/PPS, whether
 /// stored as an MP4 avcC record or as Annex B start codes).
 bool same_codec_headers(const StreamParams& a, const StreamParams& b);

@@ -17,8 +17,8 @@ namespace reel {
 std::string cache_key(const std::string& kind, const nlohmann::json& fields);
 
 /// The encoder settings that change a file's bytes, as key fields. Threads are left out:
-/// they change the bitstream's details, not what it shows, so a farm node with other
-/// thread counts reuses segments.
+/// size_render() pins a software encoder to one thread (x264's pictures depend on its
+/// thread count), so a farm node with other cores renders, and reuses, the same segments.
 nlohmann::json encoder_key_fields(const EncoderSettings& settings);
 
 /// The cache key of a segment: the plan's content hash (everything that changes its

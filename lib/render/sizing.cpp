@@ -87,7 +87,12 @@ RenderSizing size_render(const Timeline& tl, const SourceTable& sources, const P
         std::max(1, std::min({cores, by_memory, int(std::min<std::size_t>(segments.size(), 1 << 20))}));
     if (int sessions = engine_session_limit(engine); sessions > 0) most = std::min(most, sessions);
     s.workers = std::clamp(options.workers > 0 ? options.workers : s.threads, 1, most);
-    s.encoder_threads = std::max(1, s.threads / s.workers);
+    // A software encoder's pictures depend on its thread count (x264's frame threads limit
+    // the motion search to rows already encoded: 1, 2 and 4 threads give three different
+    // decodes), so it gets one thread, always: a segment decodes to the same pictures on
+    // every machine that renders it (farm nodes, laptops), whatever their cores. The
+    // parallelism comes from the workers and the pipeline's decode and compose stages.
+    s.encoder_threads = engine == Engine::software ? 1 : std::max(1, s.threads / s.workers);
     // What the workers leave: a third more frames in flight where it fits, then the caches.
     std::size_t left = free - std::size_t(s.workers) * s.worker_bytes;
     if (left > std::size_t(s.workers) * 2 * frame * 4) {

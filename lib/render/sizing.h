@@ -24,7 +24,8 @@ namespace reel {
 ///   demanding segment keeps open (8 S each); the frame caches get half of what is left.
 /// Workers are as many as threads, cores, segments and the budget allow (at least one),
 /// and no more than the engine's sessions (engine_session_limit: 3 for NVENC, 4 for the
-/// Intel and VAAPI engines); threads beyond the workers go to their encoders. A hardware
+/// Intel and VAAPI engines); threads beyond the workers go to hardware encoders, while a
+/// software encoder always gets one (its pictures depend on its thread count). A hardware
 /// encoder holds 8 MiB + 4 F here (its surfaces and bitstream; its references stay on the
 /// device) instead of software's 8 MiB + 48 F.
 struct RenderSizing {

@@ -2,6 +2,8 @@
 #include "common.h"
 
 #include "cache/segment_cache.h"
+#include "farm/emit.h"
+#include "farm/tasks.h"
 #include "plan/plan.h"
 #include "proxy/proxy.h"
 #include "render/keys.h"
@@ -13,9 +15,15 @@
 #include "timeline/serialize.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/stopwatch.h"
+#include "util/strings.h"
+
+#include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -34,7 +42,21 @@ struct PlanCommand {
     int proxy_height = 720;
     std::string fps;
     bool strict = false;
+    // --emit slurm|k8s
+    std::optional<int> tasks;
+    std::optional<double> task_seconds;
+    int max_parallel = 0;
+    std::string join_output;
+    bool only_missing = false;
+    bool submit = false;
+    std::string image = "reel:latest";
+    std::string claim = "reel-shared";
 };
+
+bool emits_farm(const PlanCommand& opts)
+{
+    return opts.emit == "slurm" || opts.emit == "k8s";
+}
 
 bool is_absolute_path(const std::string& path)
 {
@@ -82,6 +104,37 @@ void check_plan_flags(const PlanCommand& opts)
         throw Error(ErrorCode::usage, "cli",
                     "--format " + opts.format + " applies to the plan, but --emit otio writes OpenTimelineIO",
                     "drop --format, or write the plan in another run");
+    bool farm = emits_farm(opts);
+    auto farm_only = [&](bool given, const std::string& flag) {
+        if (given && !farm)
+            throw Error(ErrorCode::usage, "cli", flag + " applies to a farm job, but --emit is " + opts.emit,
+                        "add --emit slurm or --emit k8s");
+    };
+    farm_only(opts.tasks.has_value(), "--tasks");
+    farm_only(opts.task_seconds.has_value(), "--task-seconds");
+    farm_only(opts.max_parallel > 0, "--max-parallel");
+    farm_only(!opts.join_output.empty(), "--join-output");
+    farm_only(opts.only_missing, "--only-missing");
+    farm_only(opts.submit, "--submit");
+    if (farm && plan_to_stdout)
+        throw Error(ErrorCode::usage, "cli", "--emit " + opts.emit + " needs -o FILE",
+                    "the task file is written next to it (FILE.tasks.json), where the tasks read it");
+    if (farm && opts.format != "json")
+        throw Error(
+            ErrorCode::usage, "cli",
+            "--format " + opts.format + " applies to the plan, but --emit " + opts.emit + " writes a job",
+            "drop --format");
+    if (opts.submit && opts.emit != "slurm")
+        throw Error(ErrorCode::usage, "cli", "--submit runs sbatch, so it goes with --emit slurm",
+                    "apply the YAML with kubectl apply -f FILE");
+    if (opts.tasks && opts.task_seconds)
+        throw Error(ErrorCode::usage, "cli", "--tasks and --task-seconds both say how many tasks",
+                    "give one of them");
+    if (opts.only_missing && (opts.tasks || opts.task_seconds))
+        throw Error(
+            ErrorCode::usage, "cli",
+            "--only-missing keeps the tasks of the task file, so --tasks and --task-seconds do not apply",
+            "drop them, or emit a new job without --only-missing");
     if (!opts.dump.empty() && (opts.dump == opts.project || opts.dump == opts.common.output))
         throw Error(ErrorCode::usage, "cli",
                     "--dump names " + std::string(opts.dump == opts.project ? "the project file itself"
@@ -157,6 +210,157 @@ std::string otio_text(const PlanCommand& opts, const Project& project)
     return to_otio(project.timeline, source_facts(project.sources), wo).dump(2) + "\n";
 }
 
+/// The task file next to a farm job's script.
+std::filesystem::path tasks_file_for(const std::string& script)
+{
+    return std::filesystem::absolute(script + ".tasks.json");
+}
+
+/// `--only-missing`: the task file's tasks that still lack a segment in the cache. Refuses
+/// a task file made for another project or another plan (its keys differ).
+std::vector<int> missing_tasks(const PlanCommand& opts, const Plan& plan, const TaskFile& file,
+                               const std::filesystem::path& path, const std::filesystem::path& cache_dir)
+{
+    namespace fs = std::filesystem;
+    std::string again = "emit a new job without --only-missing";
+    if (fs::absolute(opts.project) != fs::path(file.project) ||
+        fs::absolute(cache_dir) != fs::path(file.cache_dir))
+        throw Error(ErrorCode::usage, "cli",
+                    "task file \"" + path.string() + "\" was written for " + file.project +
+                        " with the cache " + file.cache_dir,
+                    "give the same project and --cache-dir, or " + again);
+    std::vector<int> missing;
+    for (const auto& task : file.tasks) {
+        bool complete = true;
+        for (std::size_t i = 0; i < task.segments.size(); ++i) {
+            int n = task.segments[i];
+            if (n < 0 || n >= int(plan.segments.size()) || plan.segments[std::size_t(n)].key != task.keys[i])
+                throw Error(ErrorCode::usage, "cli",
+                            "the plan changed since \"" + path.string() + "\" was written (segment " +
+                                std::to_string(n) + " is not the one task " + std::to_string(task.index) +
+                                " was to render)",
+                            again);
+            if (!plan.segments[std::size_t(n)].cached) complete = false;
+        }
+        if (!complete) missing.push_back(task.index);
+    }
+    return missing;
+}
+
+/// A job name Kubernetes and Slurm take: "reel-<project>-<6 hex>", the project's name in
+/// lower-case letters, digits and dashes, the hex from the tasks submitted (so that a
+/// resubmission is a new Job, as Kubernetes needs: a finished Job cannot be applied again).
+std::string farm_job_name(const std::string& project, const TaskFile& file, const std::vector<int>& array)
+{
+    std::string stem;
+    for (char c : std::filesystem::path(project).stem().string()) {
+        char l = char(std::tolower(static_cast<unsigned char>(c)));
+        bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9');
+        if (ok)
+            stem += l;
+        else if (!stem.empty() && stem.back() != '-')
+            stem += '-';
+    }
+    while (!stem.empty() && stem.back() == '-') stem.pop_back();
+    stem = stem.substr(0, 20);
+    while (!stem.empty() && stem.back() == '-') stem.pop_back();
+    std::string id = file.project;
+    for (int i : array) {
+        id += "/" + std::to_string(i);
+        for (const auto& k : file.tasks[std::size_t(i)].keys) id += ":" + k;
+    }
+    return "reel-" + (stem.empty() ? std::string("job") : stem) + "-" + sha256_hex(id).substr(0, 6);
+}
+
+/// `--emit slurm|k8s`: the script or YAML at -o, the task file next to it; with --submit,
+/// the script run.
+nlohmann::json emit_farm_job(const PlanCommand& opts, const Plan& plan,
+                             const std::filesystem::path& cache_dir)
+{
+    namespace fs = std::filesystem;
+    fs::path script = fs::absolute(opts.common.output);
+    fs::path tasks_path = tasks_file_for(opts.common.output);
+    FarmJob job;
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    job.reel = ec ? std::string("reel") : self.string();
+    job.project = fs::absolute(opts.project).string();
+    job.cache_dir = fs::absolute(cache_dir).string();
+    job.tasks_file = tasks_path.string();
+    job.output = fs::absolute(opts.join_output.empty() ? fs::path(opts.project).stem().string() + ".mp4"
+                                                       : opts.join_output)
+                     .string();
+    job.plan_args = {"--segment-seconds", format_number(opts.segment_seconds)};
+    if (!opts.fps.empty()) job.plan_args.insert(job.plan_args.end(), {"--fps", opts.fps});
+    job.max_parallel = opts.max_parallel;
+    job.log_dir = (script.parent_path() / (script.stem().string() + "-logs")).string();
+    job.image = opts.image;
+    job.claim = opts.claim;
+    job.mount = fs::path(job.cache_dir).parent_path().string();
+
+    TaskFile file;
+    std::vector<int> array;
+    if (opts.only_missing) {
+        file = read_task_file(tasks_path);
+        array = missing_tasks(opts, plan, file, tasks_path, cache_dir);
+    } else {
+        std::vector<Segment> dirty;
+        for (const auto& s : plan.segments)
+            if (!s.cached) dirty.push_back(s);
+        TaskOptions to;
+        to.tasks = opts.tasks;
+        to.task_seconds = opts.task_seconds;
+        file.project = job.project;
+        file.cache_dir = job.cache_dir;
+        file.segment_seconds = format_number(opts.segment_seconds);
+        file.fps = opts.fps;
+        file.segments = int(plan.segments.size());
+        file.tasks = balance_tasks(plan, dirty, to);
+        for (const auto& t : file.tasks) array.push_back(t.index);
+        write_file_atomic(tasks_path, task_file_to_json(file).dump(2) + "\n",
+                          opts.common.overwrite ? Overwrite::replace : Overwrite::refuse);
+    }
+    job.array = array;
+    job.name = farm_job_name(opts.project, file, array);
+    std::string text = opts.emit == "slurm" ? slurm_script(job) : k8s_yaml(job);
+    write_output(opts.common, text);
+    if (opts.emit == "slurm")
+        fs::permissions(script, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+                        fs::perm_options::add, ec);
+    double balance = cost_balance(file.tasks);
+    if (!opts.common.quiet) {
+        std::cerr << "reel plan: " << plan.segments.size() << " segments, " << array.size()
+                  << (opts.only_missing ? " unfinished tasks of " + std::to_string(file.tasks.size())
+                                        : " tasks (estimated max/mean " +
+                                              format_number(std::round(balance * 100) / 100) + ")")
+                  << " -> " << opts.common.output << ", " << tasks_path.string() << "\n";
+    }
+    nlohmann::json stats = stats_document("plan");
+    stats["frames"] = plan.frames;
+    stats["segments"] = plan.segments.size();
+    stats["sources_probed"] = plan.sources.size();
+    nlohmann::json tasks = nlohmann::json::array();
+    for (const auto& t : file.tasks)
+        tasks.push_back({{"task", t.index},
+                         {"segments", t.segments},
+                         {"estimated_seconds", cost_seconds(t.cost)},
+                         {"submitted", std::find(array.begin(), array.end(), t.index) != array.end()}});
+    stats["farm"] = {
+        {"scheduler", opts.emit}, {"script", script.string()}, {"tasks_file", tasks_path.string()},
+        {"tasks", tasks},         {"cost_balance", balance},   {"submitted", false}};
+    if (opts.submit) {
+        if (!opts.common.quiet) std::cerr << "reel plan: submitting " << script.string() << "\n";
+        std::string command = "/bin/sh " + shell_quote(script.string());
+        int status = std::system(command.c_str());
+        if (status != 0)
+            throw Error(ErrorCode::io, "cli",
+                        "submitting \"" + script.string() + "\" failed (sbatch said why above)",
+                        "check that sbatch works here (sinfo), then run the script again");
+        stats["farm"]["submitted"] = true;
+    }
+    return stats;
+}
+
 nlohmann::json run_plan(const PlanCommand& opts)
 {
     check_plan_flags(opts);
@@ -185,6 +389,13 @@ nlohmann::json run_plan(const PlanCommand& opts)
     }
     mark_proxies(plan, project, cache_dir, opts.proxy_height);
     double plan_seconds = stage.seconds();
+    if (emits_farm(opts)) {
+        nlohmann::json stats = emit_farm_job(opts, plan, cache_dir);
+        stats["stages"] = {{"parse_seconds", parse_seconds},
+                           {"probe_seconds", probe_seconds},
+                           {"plan_seconds", plan_seconds}};
+        return stats;
+    }
     std::string text = opts.emit == "otio"     ? otio_text(opts, project)
                        : opts.format == "text" ? plan_to_text(plan)
                                                : plan_to_json(plan).dump(2) + "\n";
@@ -229,8 +440,35 @@ void register_plan(CLI::App& app)
     cmd->add_option("--emit", opts.emit,
                     "What to write to -o (or stdout): plan (the default), or otio: the resolved timeline "
                     "as OpenTimelineIO, for editors and OTIO tools")
-        ->check(CLI::IsMember({"plan", "otio"}))
-        ->option_text("plan|otio");
+        ->check(CLI::IsMember({"plan", "otio", "slurm", "k8s"}))
+        ->option_text("plan|otio|slurm|k8s");
+    cmd->add_option("--tasks", opts.tasks,
+                    "Farm job: cut the dirty segments into N tasks of about equal estimated cost")
+        ->check(CLI::Range(1, 1000000))
+        ->option_text("N");
+    cmd->add_option("--task-seconds", opts.task_seconds,
+                    "Farm job: as many tasks as make each about S seconds of estimated work (default 60)")
+        ->check(finite_range(0.001, 1e9))
+        ->option_text("S");
+    cmd->add_option("--max-parallel", opts.max_parallel,
+                    "Farm job: run at most K tasks at once (Slurm --array ...%K, Kubernetes parallelism)")
+        ->check(CLI::Range(1, 1000000))
+        ->option_text("K");
+    cmd->add_option("--join-output", opts.join_output,
+                    "Farm job: the video the join writes (default: the project's name .mp4, here)")
+        ->option_text("FILE");
+    cmd->add_flag("--only-missing", opts.only_missing,
+                  "Farm job: submit again only the tasks of -o FILE.tasks.json whose segments are not in the "
+                  "cache, and the join");
+    cmd->add_flag("--submit", opts.submit, "With --emit slurm: run the script (sbatch) once written");
+    cmd->add_option("--image", opts.image,
+                    "With --emit k8s: the container image with reel (default reel:latest)")
+        ->option_text("IMAGE");
+    cmd->add_option(
+           "--claim", opts.claim,
+           "With --emit k8s: the PersistentVolumeClaim holding the project, media and cache, mounted "
+           "at the cache folder's parent (default reel-shared)")
+        ->option_text("NAME");
     cmd->add_option("--dump", opts.dump,
                     "Also write the timeline as reel JSON to FILE (an .otio converted); -y replaces FILE")
         ->option_text("FILE");

@@ -2,10 +2,13 @@
 #include "common.h"
 #include "render_flags.h"
 
+#include "render/join.h"
+#include "render/keys.h"
 #include "render/segments.h"
 #include "stats/stats.h"
 #include "util/error.h"
 #include "util/stopwatch.h"
+#include "util/strings.h"
 
 #include <cstdlib>
 #include <filesystem>
@@ -21,7 +24,32 @@ struct RenderCommand {
     RenderFlags flags;
     std::string range;
     bool no_cache = false;
+    bool join = false;
 };
+
+/// `--join`: every segment verified in the cache before anything is written, or an error
+/// naming each one that is not there and the commands that render them.
+void check_join(const RenderCommand& opts, Plan& plan, const EncoderSettings& settings, SegmentCache& cache)
+{
+    for (auto& seg : plan.segments) seg.key = segment_key(seg, settings);
+    std::vector<SegmentFault> faults = verify_segments(plan.segments, cache);
+    if (faults.empty()) return;
+    std::string list, indices;
+    for (const auto& f : faults) {
+        list += (list.empty() ? "" : "; ") + std::string("segment ") + std::to_string(f.index) + " (" +
+                f.problem + ")";
+        indices += (indices.empty() ? "" : ",") + std::to_string(f.index);
+    }
+    std::string shared = " " + opts.flags.project + " --cache-dir " + cache.dir().string() +
+                         " --segment-seconds " + format_number(opts.flags.segment_seconds) +
+                         (opts.flags.fps.empty() ? "" : " --fps " + opts.flags.fps);
+    throw Error(ErrorCode::io, "render",
+                "--join: " + std::to_string(faults.size()) + " of " + std::to_string(plan.segments.size()) +
+                    " segments cannot be joined from the cache: " + list,
+                "render them with 'reel segment" + shared + " --index " + indices +
+                    "', or rerun their farm tasks with 'reel plan" + shared +
+                    " --emit slurm --only-missing -o JOB.sh' (the job's script), then join again");
+}
 
 }  // namespace
 
@@ -40,6 +68,9 @@ void register_render(CLI::App& app)
         ->option_text("A-B");
     cmd->add_flag("--no-cache", opts.no_cache,
                   "Use a private segment cache that is removed afterwards (nothing reused, nothing kept)");
+    cmd->add_flag("--join", opts.join,
+                  "Only join: verify every segment in the cache (size, checksum, frames, IDR first) and "
+                  "composite them with the sound; refuse, naming them, if any is missing (a farm's join)");
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
     set_runner(*cmd, "render", opts.common, [&]() -> nlohmann::json {
@@ -54,6 +85,10 @@ void register_render(CLI::App& app)
         if (fs::exists(opts.common.output, ec) && fs::equivalent(opts.common.output, opts.flags.project, ec))
             throw Error(ErrorCode::usage, "cli", "-o names the project file itself",
                         "choose another output file");
+        if (opts.join && opts.no_cache)
+            throw Error(ErrorCode::usage, "cli",
+                        "--join joins segments from the cache, but --no-cache has none",
+                        "give --cache-dir DIR: the cache the segments were rendered into");
         if (opts.no_cache && !opts.flags.cache_dir.empty())
             throw Error(ErrorCode::usage, "cli", "--no-cache and --cache-dir contradict each other",
                         "give one of them");
@@ -77,6 +112,7 @@ void register_render(CLI::App& app)
             opts.flags.cache_dir = private_dir->path.string();
         }
         std::unique_ptr<SegmentCache> cache = open_cache(opts.flags);
+        if (opts.join) check_join(opts, plan, encoder_settings(tl, ro), *cache);
         prepare_seconds += t.seconds();
         RenderResult r = render_with_segments(tl, project.sources, plan, *cache, ro);
         if (!private_dir) cache->evict();

@@ -2,6 +2,8 @@
 #include "common.h"
 #include "render_flags.h"
 
+#include "farm/tasks.h"
+#include "render/keys.h"
 #include "render/segments.h"
 #include "render/stream.h"
 #include "stats/stats.h"
@@ -22,7 +24,33 @@ struct SegmentCommand {
     std::vector<std::string> index;
     std::string range;
     bool stream = false;
+    std::string task;        ///< --task N|env
+    std::string tasks_file;  ///< --tasks-file FILE
 };
+
+/// `--task`: the task's segments from the task file, each checked against this plan's key
+/// (the timeline, its media and the flags must be those the job was emitted with).
+std::vector<Segment> select_task(const Plan& plan, const SegmentCommand& opts,
+                                 const EncoderSettings& settings)
+{
+    TaskFile file = read_task_file(opts.tasks_file);
+    int n = task_index(opts.task, int(file.tasks.size()));
+    const FarmTask& task = file.tasks[std::size_t(n)];
+    std::vector<Segment> chosen;
+    for (std::size_t i = 0; i < task.segments.size(); ++i) {
+        int index = task.segments[i];
+        if (index < 0 || index >= int(plan.segments.size()) ||
+            segment_key(plan.segments[std::size_t(index)], settings) != task.keys[i])
+            throw Error(ErrorCode::usage, "cli",
+                        "task " + std::to_string(n) + " of \"" + opts.tasks_file + "\": segment " +
+                            std::to_string(index) +
+                            " is not the one the job was emitted for (the timeline, its media or the flags "
+                            "changed)",
+                        "emit the job again with 'reel plan --emit slurm' (or k8s)");
+        chosen.push_back(plan.segments[std::size_t(index)]);
+    }
+    return chosen;
+}
 
 std::vector<Segment> select(const Plan& plan, const SegmentCommand& opts)
 {
@@ -87,8 +115,18 @@ void register_segment(CLI::App& app)
         cmd->add_flag("--stream", opts.stream,
                       "Write fragmented MP4 (H.264 + AAC) to -o as frames are encoded, segments in "
                       "timeline order, reusing and filling the cache");
-    index->excludes(range)->excludes(stream);
-    range->excludes(stream);
+    auto* task = cmd->add_option("--task", opts.task,
+                                 "Render task N of --tasks-file (a farm job's); env: the index from "
+                                 "SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX")
+                     ->option_text("N|env");
+    auto* tasks_file =
+        cmd->add_option("--tasks-file", opts.tasks_file, "The task file 'reel plan --emit slurm|k8s' wrote")
+            ->option_text("FILE");
+    task->needs(tasks_file);
+    tasks_file->needs(task);
+    index->excludes(range)->excludes(stream)->excludes(task);
+    range->excludes(stream)->excludes(task);
+    stream->excludes(task);
     cmd->add_option("-o,--output", opts.common.output, "With --stream: the fMP4 file, or '-' for stdout")
         ->option_text("FILE|-");
     cmd->add_flag("-y,--overwrite", opts.common.overwrite, "Replace an existing output file (--stream)");
@@ -97,8 +135,9 @@ void register_segment(CLI::App& app)
     set_runner(*cmd, "segment", opts.common, [&]() -> nlohmann::json {
         progress_mode(opts.flags, opts.common);
         namespace fs = std::filesystem;
-        if (opts.index.empty() && opts.range.empty() && !opts.stream)
-            throw Error(ErrorCode::usage, "cli", "say which segments: --index N, --range A-B or --stream",
+        if (opts.index.empty() && opts.range.empty() && !opts.stream && opts.task.empty())
+            throw Error(ErrorCode::usage, "cli",
+                        "say which segments: --index N, --range A-B, --task N --tasks-file FILE or --stream",
                         "'reel plan' lists the segments");
         if (!opts.stream && !opts.common.output.empty())
             throw Error(ErrorCode::usage, "cli", "-o goes with --stream; --index and --range fill the cache",
@@ -127,7 +166,9 @@ void register_segment(CLI::App& app)
             ro.output = opts.common.output;
             r = stream_with_segments(tl, project.sources, plan, *cache, ro);
         } else {
-            r = render_into_cache(tl, project.sources, plan, select(plan, opts), *cache, ro);
+            std::vector<Segment> chosen =
+                opts.task.empty() ? select(plan, opts) : select_task(plan, opts, encoder_settings(tl, ro));
+            r = render_into_cache(tl, project.sources, plan, chosen, *cache, ro);
         }
         cache->evict();
         print_warnings("segment", r, opts.common);  // before the summary, which stays the last line
