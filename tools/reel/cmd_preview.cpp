@@ -11,6 +11,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -29,7 +30,7 @@ struct PreviewCommand {
     int port = 0;
     std::string bind = "127.0.0.1";
     bool open = false;
-    int workers = 1;
+    int workers = 0;  ///< 0: one per core
 };
 
 /// The desktop's browser on `url` (xdg-open); a warning when there is none.
@@ -69,7 +70,7 @@ void register_preview(CLI::App& app)
         ->option_text("ADDR");
     cmd->add_flag("--open", opts.open, "Open the page in the desktop's browser (xdg-open)");
     cmd->add_option("--workers", opts.workers,
-                    "Segments rendered at once (default 1; each uses every thread)")
+                    "Segments rendered at once (default: one per core; each segment's encoder has one thread)")
         ->check(CLI::Range(1, 16))
         ->option_text("N");
     add_log_flags(*cmd, opts.common);
@@ -99,7 +100,7 @@ void register_preview(CLI::App& app)
         so.project = opts.flags.project;
         so.render = ro;
         so.segment_seconds = opts.flags.segment_seconds;
-        so.workers = opts.workers;
+        so.workers = opts.workers > 0 ? opts.workers : int(std::max(1u, std::thread::hardware_concurrency()));
         bool opened_first = false;
         so.open = [&]() -> Project {
             if (!opened_first) {
