@@ -216,15 +216,8 @@ std::string incompatibility(const EncodedInput& a, const EncodedInput& b)
     return {};
 }
 
-Joiner::Joiner(Muxer& muxer, int video_stream, int audio_stream, Rational fps, int sample_rate,
-               std::int64_t first_start)
-    : m_muxer(muxer),
-      m_video(video_stream),
-      m_audio(audio_stream),
-      m_fps(fps),
-      m_rate(sample_rate),
-      m_start(first_start),
-      m_next(first_start)
+Joiner::Joiner(Muxer& muxer, int video_stream, int audio_stream, Rational fps, int sample_rate)
+    : m_muxer(muxer), m_video(video_stream), m_audio(audio_stream), m_fps(fps), m_rate(sample_rate)
 {
 }
 

@@ -86,6 +86,7 @@ int Muxer::add_stream(const StreamParams& params, const Rational& time_base)
     st->time_base = ff::to_av(time_base);
     if (params.get()->codec_type == AVMEDIA_TYPE_VIDEO) st->avg_frame_rate = av_inv_q(st->time_base);
     m_in_tb.push_back(time_base);
+    m_origin.emplace_back();
     m_stream_bytes.push_back(0);
     m_queued.emplace_back();
     m_sources.emplace_back();
@@ -98,7 +99,10 @@ void Muxer::start()
     std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> guard(&mux,
                                                                    [](AVDictionary** d) { av_dict_free(d); });
     if (m_options.fragmented) {
-        av_dict_set(&mux, "movflags", "+frag_keyframe+empty_moov+default_base_moof", 0);
+        // negative_cts_offsets: each track's decode times are shifted by its first packet's
+        // composition offset, which makes the offsets signed (trun version 1) and puts a
+        // B-frame stream's first frame at 0.
+        av_dict_set(&mux, "movflags", "+frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets", 0);
         m_out->flags |= AVFMT_FLAG_FLUSH_PACKETS;
     } else if ((m_container == "mp4" || m_container == "mov") && !m_direct) {
         av_dict_set(&mux, "movflags", "+faststart", 0);
@@ -114,10 +118,22 @@ void Muxer::start()
 
 void Muxer::put(int stream, Packet& packet)
 {
+    std::size_t s = std::size_t(stream);
     AVStream* st = m_out->streams[stream];
-    ff::rescale(packet, m_in_tb[std::size_t(stream)], *ff::to_rational(st->time_base));
+    Rational out_tb = *ff::to_rational(st->time_base);
+    if (m_options.fragmented) {
+        // Each stream counts from its first packet, whatever the others do (libav's
+        // avoid_negative_ts would move every stream by the earliest one's offset).
+        AVPacket* p = packet.get();
+        if (p->pts == AV_NOPTS_VALUE || p->dts == AV_NOPTS_VALUE)
+            throw Error(ErrorCode::internal, "encode", "a packet without timestamps for fragmented MP4");
+        if (!m_origin[s]) m_origin[s] = p->dts;
+        p->pts -= *m_origin[s];
+        p->dts -= *m_origin[s];
+    }
+    ff::rescale(packet, m_in_tb[s], out_tb);
     packet.get()->stream_index = stream;
-    m_stream_bytes[std::size_t(stream)] += packet.size();
+    m_stream_bytes[s] += packet.size();
     int ret = av_interleaved_write_frame(m_out.get(), packet.get());
     if (ret < 0) fail_io(ret, "cannot write");
     if (m_options.fragmented && !m_fragment_at && m_out->pb->pos > m_header_bytes)

@@ -19,7 +19,10 @@ namespace reel {
 
 struct MuxerOptions {
     /// Fragmented MP4 (what Media Source Extensions play): ftyp+moov first, then one
-    /// moof+mdat per video keyframe, each flushed as soon as it is complete.
+    /// moof+mdat per video keyframe, each flushed as soon as it is complete. No edit lists:
+    /// each stream's timestamps count from its first packet, which is presented at 0 (a
+    /// B-frame stream decodes ahead of that with negative composition offsets: trun
+    /// version 1).
     bool fragmented = false;
     bool durable = false;   ///< fsync the file (and its folder) when it is published
     std::string container;  ///< FFmpeg muxer name; empty: from the path's extension
@@ -92,6 +95,8 @@ private:
     MuxerOptions m_options;
     ff::OutputPtr m_out;
     std::vector<Rational> m_in_tb;
+    /// Fragmented: each stream's first decode time (in its time base), which becomes 0.
+    std::vector<std::optional<std::int64_t>> m_origin;
     std::vector<std::int64_t> m_stream_bytes;
     std::vector<std::deque<Packet>> m_queued;
     std::vector<PacketSource> m_sources;
