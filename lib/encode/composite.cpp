@@ -233,6 +233,7 @@ void Joiner::write_video(Packet& out)
         throw Error(ErrorCode::media, "composite", "a video packet has no timestamp");
     packet->pts += m_start;
     packet->dts += m_start;
+    packet->duration = 1;  // an encoder's own packets may say 0: a fragment's last sample needs it
     if (packet->dts <= m_last_dts)
         throw Error(ErrorCode::media, "composite",
                     "video timestamps do not continue across a join (decode time " +

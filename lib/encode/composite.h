@@ -66,6 +66,8 @@ public:
 
     /// Starts the next part, one frame after the latest frame of the parts so far.
     void begin_part();
+    /// A video packet of the current part (timestamps in frames from its start); it lasts
+    /// one frame.
     void write_video(Packet& packet);
     /// Audio of a part (timestamps in samples from the part's start); packets that would
     /// overlap the previous part's last one are dropped.

@@ -101,8 +101,11 @@ void Muxer::start()
     if (m_options.fragmented) {
         // negative_cts_offsets: each track's decode times are shifted by its first packet's
         // composition offset, which makes the offsets signed (trun version 1) and puts a
-        // B-frame stream's first frame at 0.
-        av_dict_set(&mux, "movflags", "+frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets", 0);
+        // B-frame stream's first frame at 0. skip_trailer: no mfra index at the end, which
+        // would list every fragment, also those that start between keyframes, as a random
+        // access point (a stream is read from the front anyway).
+        av_dict_set(&mux, "movflags",
+                    "+frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets+skip_trailer", 0);
         m_out->flags |= AVFMT_FLAG_FLUSH_PACKETS;
     } else if ((m_container == "mp4" || m_container == "mov") && !m_direct) {
         av_dict_set(&mux, "movflags", "+faststart", 0);
@@ -136,8 +139,28 @@ void Muxer::put(int stream, Packet& packet)
     m_stream_bytes[s] += packet.size();
     int ret = av_interleaved_write_frame(m_out.get(), packet.get());
     if (ret < 0) fail_io(ret, "cannot write");
-    if (m_options.fragmented && !m_fragment_at && m_out->pb->pos > m_header_bytes)
+    note_fragment();
+}
+
+void Muxer::note_fragment()
+{
+    // The mp4 muxer writes a whole fragment at once, and each write is flushed.
+    if (m_options.fragmented && !m_fragment_at && avio_tell(m_out->pb) > m_header_bytes)
         m_fragment_at = std::chrono::steady_clock::now();
+}
+
+void Muxer::flush_fragment()
+{
+    if (!m_options.fragmented || !m_started)
+        throw Error(ErrorCode::internal, "encode",
+                    "Muxer::flush_fragment on an output that is not fragmented");
+    int ret = av_interleaved_write_frame(m_out.get(), nullptr);  // what libav holds back to interleave
+    if (ret < 0) fail_io(ret, "cannot write");
+    ret = av_write_frame(m_out.get(), nullptr);  // the mp4 muxer cuts a fragment
+    if (ret < 0) fail_io(ret, "cannot write");
+    avio_flush(m_out->pb);
+    if (m_out->pb->error < 0) fail_io(m_out->pb->error, "cannot write");
+    note_fragment();
 }
 
 void Muxer::write(int stream, Packet& packet)

@@ -7,6 +7,7 @@
 #include "util/error.h"
 #include "util/stopwatch.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -145,7 +146,12 @@ private:
 };
 
 /// The fMP4 writer: the header, then each segment's packets in timeline order, the sound
-/// fed a second ahead.
+/// fed a second ahead (after the first fragment). Fragments end at every keyframe (each
+/// GOP), at the end of each segment as soon as it is written (not when the next segment's
+/// first packet comes), and, once, after the stream's first quarter second of pictures: a
+/// player shows the first picture when that much is encoded, not a whole GOP (2 s by
+/// default). A fragment that does not start with a keyframe continues the one before, as
+/// CMAF chunks do; pictures, segments and cache keys are those of a render.
 class StreamWriter {
 public:
     StreamWriter(const Timeline& tl, const SourceTable& sources, const Plan& plan,
@@ -168,6 +174,7 @@ public:
             m_audio = m_muxer.add_stream(m_sound->encoder().parameters(), m_sound->encoder().time_base());
         m_muxer.start();
         m_joiner.emplace(m_muxer, m_video, -1, tl.output.fps, 0);
+        m_first_fragment = std::max<std::int64_t>(1, (tl.output.fps / Rational(4)).ceil());
     }
 
     Muxer& muxer() noexcept { return m_muxer; }
@@ -183,7 +190,10 @@ public:
             fs::path file;
             auto what = order.next(slot, live, file);
             if (what == OrderedSegments::Next::stopped) return false;
-            if (what == OrderedSegments::Next::end) return true;
+            if (what == OrderedSegments::Next::end) {
+                flush();
+                return true;
+            }
             if (what == OrderedSegments::Next::packet) {
                 write_video(*live);
                 continue;
@@ -225,10 +235,25 @@ private:
 
     void write_video(Packet& packet)
     {
-        if (m_sound)
-            m_sound->feed((Rational(m_joiner->frames()) / m_tl.output.fps).to_double() + 1.0, m_muxer,
-                          m_audio, m_result);
+        if (m_sound) {
+            // A second ahead of the picture; for the first fragment, only as far as it goes
+            // (mixing and encoding more first would delay the first picture).
+            const Rational& fps = m_tl.output.fps;
+            Rational until = m_written < m_first_fragment ? Rational(m_first_fragment) / fps
+                                                          : Rational(m_joiner->frames()) / fps + Rational(1);
+            m_sound->feed(until.to_double(), m_muxer, m_audio, m_result);
+        }
         m_joiner->write_video(packet);
+        ++m_unflushed;
+        if (++m_written == m_first_fragment) flush();
+    }
+
+    /// Ends the fragment being written (if it has any picture).
+    void flush()
+    {
+        if (m_unflushed == 0) return;
+        m_muxer.flush_fragment();
+        m_unflushed = 0;
     }
 
     const Timeline& m_tl;
@@ -237,6 +262,8 @@ private:
     Muxer m_muxer;
     int m_video = 0, m_audio = -1;
     std::optional<Joiner> m_joiner;
+    std::int64_t m_first_fragment = 1;            ///< packets in the first fragment
+    std::int64_t m_written = 0, m_unflushed = 0;  ///< packets
     RenderResult& m_result;
 };
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """`reel segment --stream`'s timing ("reel preview" issue): the fragmented MP4 starts at 0
-and lasts exactly the timeline. Written from the issue, independently of the code.
+and lasts exactly the timeline, and its first fragment is short. Written from the issue,
+independently of the code.
 
 Oracles: the stream's MP4 boxes, parsed here (ISO/IEC 14496-12: a sample is decoded at its
 traf's tfdt plus the durations before it, and presented at that plus its trun composition
@@ -14,6 +15,7 @@ its decode time plus its offset plus the largest negative offset it has read
 The timeline uses x264's veryfast (B-frames, so the picture is decoded ahead of what it
 shows) and --segment-seconds 1: three segments of one GOP each."""
 
+import math
 import subprocess
 import unittest
 
@@ -24,6 +26,7 @@ SECONDS = 3
 FRAMES = FPS * SECONDS
 RATE = 48000
 AAC_FRAME = 1024
+FIRST_FRAGMENT_MAX = math.ceil(FPS / 4)  # the issue: the first picture after a quarter second of frames
 
 
 def doc():
@@ -196,6 +199,21 @@ class StreamTiming(ProjectTestCase):
         self.assertLessEqual(abs(float(audio["start_time"])), AAC_FRAME / RATE)
         packets = ffprobe(self.dir / "stream.mp4", "-select_streams", "v:0", "-show_packets")["packets"]
         self.assertEqual(float(packets[0]["dts_time"]), 0)
+
+    def test_first_fragment_is_short_and_fragments_end_with_segments(self):
+        counts = [len(f.get(self.video, [])) for f in self.frags]
+        self.assertGreaterEqual(counts[0], 1)
+        self.assertLessEqual(counts[0], FIRST_FRAGMENT_MAX, f"pictures per fragment: {counts}")
+        self.assertEqual(sum(counts), FRAMES)
+        plan = run_reel("plan", self.project, "--segment-seconds", "1", "--format", "json")
+        self.assertEqual(plan.code, 0, plan)
+        starts = {s["start_frame"] for s in plan.json()["segments"]}
+        self.assertEqual(len(starts), SECONDS)
+        boundaries, n = {0}, 0
+        for c in counts:
+            n += c
+            boundaries.add(n)
+        self.assertLessEqual(starts, boundaries, f"segments start at {sorted(starts)}; fragments: {counts}")
 
     def test_pictures_are_those_of_reel_render(self):
         # SSIM, not per-frame MD5s: an x264 preset with lookahead does not always encode a
