@@ -250,15 +250,8 @@ std::string incompatibility(const EncodedInput& a, const EncodedInput& b)
     return {};
 }
 
-Joiner::Joiner(Muxer& muxer, int video_stream, int audio_stream, Rational fps, int sample_rate,
-               std::int64_t first_start)
-    : m_muxer(muxer),
-      m_video(video_stream),
-      m_audio(audio_stream),
-      m_fps(fps),
-      m_rate(sample_rate),
-      m_start(first_start),
-      m_next(first_start)
+Joiner::Joiner(Muxer& muxer, int video_stream, int audio_stream, Rational fps, int sample_rate)
+    : m_muxer(muxer), m_video(video_stream), m_audio(audio_stream), m_fps(fps), m_rate(sample_rate)
 {
 }
 
@@ -274,6 +267,7 @@ void Joiner::write_video(Packet& out)
         throw Error(ErrorCode::media, "composite", "a video packet has no timestamp");
     packet->pts += m_start;
     packet->dts += m_start;
+    packet->duration = 1;  // an encoder's own packets may say 0: a fragment's last sample needs it
     if (packet->dts <= m_last_dts)
         throw Error(ErrorCode::media, "composite",
                     "video timestamps do not continue across a join (decode time " +

@@ -69,16 +69,15 @@ bool same_codec_headers(const StreamParams& a, const StreamParams& b);
 
 /// Joins the video packets of consecutive parts into a Muxer's stream: each part starts
 /// where the previous one ended, so its timestamps (frames from the part's start)
-/// continue the previous part's.
+/// continue the previous part's. The first part starts at 0.
 class Joiner {
 public:
-    /// `first_start`: where the first part starts (frames); fragmented MP4 needs decode
-    /// times from 0, so a stream starts its first part at the encoder's delay.
-    Joiner(Muxer& muxer, int video_stream, int audio_stream, Rational fps, int sample_rate,
-           std::int64_t first_start = 0);
+    Joiner(Muxer& muxer, int video_stream, int audio_stream, Rational fps, int sample_rate);
 
     /// Starts the next part, one frame after the latest frame of the parts so far.
     void begin_part();
+    /// A video packet of the current part (timestamps in frames from its start); it lasts
+    /// one frame.
     void write_video(Packet& packet);
     /// Audio of a part (timestamps in samples from the part's start); packets that would
     /// overlap the previous part's last one are dropped.

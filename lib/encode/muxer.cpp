@@ -86,6 +86,7 @@ int Muxer::add_stream(const StreamParams& params, const Rational& time_base)
     st->time_base = ff::to_av(time_base);
     if (params.get()->codec_type == AVMEDIA_TYPE_VIDEO) st->avg_frame_rate = av_inv_q(st->time_base);
     m_in_tb.push_back(time_base);
+    m_origin.emplace_back();
     m_stream_bytes.push_back(0);
     m_queued.emplace_back();
     m_sources.emplace_back();
@@ -98,7 +99,13 @@ void Muxer::start()
     std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)> guard(&mux,
                                                                    [](AVDictionary** d) { av_dict_free(d); });
     if (m_options.fragmented) {
-        av_dict_set(&mux, "movflags", "+frag_keyframe+empty_moov+default_base_moof", 0);
+        // negative_cts_offsets: each track's decode times are shifted by its first packet's
+        // composition offset, which makes the offsets signed (trun version 1) and puts a
+        // B-frame stream's first frame at 0. skip_trailer: no mfra index at the end, which
+        // would list every fragment, also those that start between keyframes, as a random
+        // access point (a stream is read from the front anyway).
+        av_dict_set(&mux, "movflags",
+                    "+frag_keyframe+empty_moov+default_base_moof+negative_cts_offsets+skip_trailer", 0);
         m_out->flags |= AVFMT_FLAG_FLUSH_PACKETS;
     } else if ((m_container == "mp4" || m_container == "mov") && !m_direct) {
         av_dict_set(&mux, "movflags", "+faststart", 0);
@@ -114,14 +121,46 @@ void Muxer::start()
 
 void Muxer::put(int stream, Packet& packet)
 {
+    std::size_t s = std::size_t(stream);
     AVStream* st = m_out->streams[stream];
-    ff::rescale(packet, m_in_tb[std::size_t(stream)], *ff::to_rational(st->time_base));
+    Rational out_tb = *ff::to_rational(st->time_base);
+    if (m_options.fragmented) {
+        // Each stream counts from its first packet, whatever the others do (libav's
+        // avoid_negative_ts would move every stream by the earliest one's offset).
+        AVPacket* p = packet.get();
+        if (p->pts == AV_NOPTS_VALUE || p->dts == AV_NOPTS_VALUE)
+            throw Error(ErrorCode::internal, "encode", "a packet without timestamps for fragmented MP4");
+        if (!m_origin[s]) m_origin[s] = p->dts;
+        p->pts -= *m_origin[s];
+        p->dts -= *m_origin[s];
+    }
+    ff::rescale(packet, m_in_tb[s], out_tb);
     packet.get()->stream_index = stream;
-    m_stream_bytes[std::size_t(stream)] += packet.size();
+    m_stream_bytes[s] += packet.size();
     int ret = av_interleaved_write_frame(m_out.get(), packet.get());
     if (ret < 0) fail_io(ret, "cannot write");
-    if (m_options.fragmented && !m_fragment_at && m_out->pb->pos > m_header_bytes)
+    note_fragment();
+}
+
+void Muxer::note_fragment()
+{
+    // The mp4 muxer writes a whole fragment at once, and each write is flushed.
+    if (m_options.fragmented && !m_fragment_at && avio_tell(m_out->pb) > m_header_bytes)
         m_fragment_at = std::chrono::steady_clock::now();
+}
+
+void Muxer::flush_fragment()
+{
+    if (!m_options.fragmented || !m_started)
+        throw Error(ErrorCode::internal, "encode",
+                    "Muxer::flush_fragment on an output that is not fragmented");
+    int ret = av_interleaved_write_frame(m_out.get(), nullptr);  // what libav holds back to interleave
+    if (ret < 0) fail_io(ret, "cannot write");
+    ret = av_write_frame(m_out.get(), nullptr);  // the mp4 muxer cuts a fragment
+    if (ret < 0) fail_io(ret, "cannot write");
+    avio_flush(m_out->pb);
+    if (m_out->pb->error < 0) fail_io(m_out->pb->error, "cannot write");
+    note_fragment();
 }
 
 void Muxer::write(int stream, Packet& packet)

@@ -19,7 +19,10 @@ namespace reel {
 
 struct MuxerOptions {
     /// Fragmented MP4 (what Media Source Extensions play): ftyp+moov first, then one
-    /// moof+mdat per video keyframe, each flushed as soon as it is complete.
+    /// moof+mdat per video keyframe and wherever flush_fragment() asks, each flushed as
+    /// soon as it is complete. No edit lists and no mfra index: each stream's timestamps
+    /// count from its first packet, which is presented at 0 (a B-frame stream decodes
+    /// ahead of that with negative composition offsets: trun version 1).
     bool fragmented = false;
     bool durable = false;   ///< fsync the file (and its folder) when it is published
     std::string container;  ///< FFmpeg muxer name; empty: from the path's extension
@@ -62,6 +65,9 @@ public:
     /// one packet of memory, not the whole track. After what is queue()d for the stream.
     using PacketSource = std::function<bool(Packet&)>;
     void feed(int stream, PacketSource next);
+    /// Fragmented output: every packet written so far (not the queued ones after it) as a
+    /// fragment now, instead of at the next video keyframe.
+    void flush_fragment();
     /// Writes what is queued, the trailer, and publishes the file. `overwrite` false
     /// refuses to replace a file that appeared at `path` meanwhile.
     void finish(bool overwrite);
@@ -70,7 +76,7 @@ public:
     std::int64_t bytes() const noexcept { return m_bytes; }
     /// Bytes of packets written per stream.
     std::int64_t stream_bytes(int stream) const;
-    /// When the header left, and when the first fragment after it (fragmented output).
+    /// When the header left, and when the first whole fragment after it (fragmented output).
     std::optional<std::chrono::steady_clock::time_point> header_written() const noexcept
     {
         return m_header_at;
@@ -85,13 +91,16 @@ private:
     /// The earliest waiting packet of `stream` (queued, or pulled from its source), or
     /// nullptr when it has none.
     Packet* waiting(std::size_t stream);
-    void fail_io(int ret, const char* what);
+    [[noreturn]] void fail_io(int ret, const char* what);
+    void note_fragment();
 
     std::string m_path, m_container;
     std::optional<PendingFile> m_pending;  ///< a regular file: written here, then published
     MuxerOptions m_options;
     ff::OutputPtr m_out;
     std::vector<Rational> m_in_tb;
+    /// Fragmented: each stream's first decode time (in its time base), which becomes 0.
+    std::vector<std::optional<std::int64_t>> m_origin;
     std::vector<std::int64_t> m_stream_bytes;
     std::vector<std::deque<Packet>> m_queued;
     std::vector<PacketSource> m_sources;

@@ -7,7 +7,7 @@
 #include "util/error.h"
 #include "util/stopwatch.h"
 
-#include <cmath>
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -100,17 +100,15 @@ private:
 class StreamSound {
 public:
     StreamSound(const Timeline& tl, const SourceTable& sources, const RenderOptions& options,
-                const Plan& plan, AudioTrackSettings track, const VideoEncoder& picture)
+                const Plan& plan, AudioTrackSettings track)
         : m_track(std::move(track)), m_encoder(m_track, "mp4", options.output)
     {
         m_mixer = std::make_unique<AudioMixer>(tl, sources, mix_options(tl, options, plan.range, m_track));
-        // Fragments carry no edit lists: the picture starts at the video encoder's delay
-        // and the sound at its priming samples, each track's first packet at 0. Silence
-        // makes up the difference, so picture and sound stay in sync; without a B-frame
-        // delay to cover the priming, the sound's first samples are dropped instead (at
-        // most the priming, ~21 ms).
-        m_lead = (Rational(picture.delay()) * picture.time_base() / m_encoder.time_base()).round_half_down() -
-                 m_encoder.priming();
+        // Fragments carry no edit lists: each track's first packet is presented at 0, the
+        // picture's first frame and the sound's priming (what the encoder puts before the
+        // first sample). So that the mix is heard in sync with the picture, its first
+        // priming samples (~21 ms) are dropped: the priming is heard in their place.
+        m_drop = m_encoder.priming();
     }
 
     const AudioEncoder& encoder() const noexcept { return m_encoder; }
@@ -124,11 +122,8 @@ public:
             bool last = m_mixer->position() >= m_mixer->frames();
             if (!m_started) {
                 m_started = true;
-                std::size_t n = std::size_t(std::abs(m_lead) * m_track.channels);
-                if (m_lead > 0) m_chunk.insert(m_chunk.begin(), n, 0.0f);
-                if (m_lead < 0)
-                    m_chunk.erase(m_chunk.begin(),
-                                  m_chunk.begin() + std::ptrdiff_t(std::min(n, m_chunk.size())));
+                std::size_t n = std::min(std::size_t(m_drop) * std::size_t(m_track.channels), m_chunk.size());
+                m_chunk.erase(m_chunk.begin(), m_chunk.begin() + std::ptrdiff_t(n));
             }
             auto packets = m_encoder.encode_more(m_chunk, last);
             for (const auto& p : packets) result.writer.audio_bytes += p.size();
@@ -145,13 +140,18 @@ private:
     AudioTrackSettings m_track;
     AudioEncoder m_encoder;
     std::unique_ptr<AudioMixer> m_mixer;
-    std::int64_t m_lead = 0;
+    int m_drop = 0;  ///< samples
     bool m_done = false, m_started = false;
     std::vector<float> m_chunk;
 };
 
 /// The fMP4 writer: the header, then each segment's packets in timeline order, the sound
-/// fed a second ahead.
+/// fed a second ahead (after the first fragment). Fragments end at every keyframe (each
+/// GOP), at the end of each segment as soon as it is written (not when the next segment's
+/// first packet comes), and, once, after the stream's first quarter second of pictures: a
+/// player shows the first picture when that much is encoded, not a whole GOP (2 s by
+/// default). A fragment that does not start with a keyframe continues the one before, as
+/// CMAF chunks do; pictures, segments and cache keys are those of a render.
 class StreamWriter {
 public:
     StreamWriter(const Timeline& tl, const SourceTable& sources, const Plan& plan,
@@ -164,7 +164,7 @@ public:
         std::optional<AudioTrackSettings> track = audio_track_for(tl, sources, options);
         if (track) {
             track->codec = "aac";  // what Media Source Extensions play beside H.264
-            m_sound.emplace(tl, sources, options, plan, *track, m_reference);
+            m_sound.emplace(tl, sources, options, plan, *track);
             result.audio = true;
             result.writer.audio_encoder = m_sound->encoder().name();
             result.writer.audio_bytes = 0;
@@ -173,14 +173,12 @@ public:
         if (m_sound)
             m_audio = m_muxer.add_stream(m_sound->encoder().parameters(), m_sound->encoder().time_base());
         m_muxer.start();
-        // Fragment decode times cannot go below zero, and an edit list to hide the B-frame
-        // delay would have to be in the moov before any frame exists: the picture (and the
-        // sound) start at the delay instead, e.g. 2/fps s for x264's veryfast.
-        m_joiner.emplace(m_muxer, m_video, -1, tl.output.fps, 0, m_reference.delay());
+        m_joiner.emplace(m_muxer, m_video, -1, tl.output.fps, 0);
+        m_first_fragment = std::max<std::int64_t>(1, (tl.output.fps / Rational(4)).ceil());
     }
 
     Muxer& muxer() noexcept { return m_muxer; }
-    std::int64_t frames() const noexcept { return m_joiner->frames() - m_reference.delay(); }
+    std::int64_t frames() const noexcept { return m_joiner->frames(); }
 
     /// Streams segment `slot` as its packets come (or its file, once complete); false when
     /// the renderer stopped first.
@@ -192,7 +190,10 @@ public:
             fs::path file;
             auto what = order.next(slot, live, file);
             if (what == OrderedSegments::Next::stopped) return false;
-            if (what == OrderedSegments::Next::end) return true;
+            if (what == OrderedSegments::Next::end) {
+                flush();
+                return true;
+            }
             if (what == OrderedSegments::Next::packet) {
                 write_video(*live);
                 continue;
@@ -214,7 +215,7 @@ public:
     /// The rest of the sound, the trailer; false when frames are missing.
     bool finish(std::int64_t frames, bool overwrite)
     {
-        if (m_joiner->frames() < frames + m_reference.delay()) return false;
+        if (m_joiner->frames() < frames) return false;
         if (m_sound) {
             m_sound->feed(std::numeric_limits<double>::infinity(), m_muxer, m_audio, m_result);
             m_result.audio_mix = m_sound->stats();
@@ -234,10 +235,25 @@ private:
 
     void write_video(Packet& packet)
     {
-        if (m_sound)
-            m_sound->feed((Rational(m_joiner->frames()) / m_tl.output.fps).to_double() + 1.0, m_muxer,
-                          m_audio, m_result);
+        if (m_sound) {
+            // A second ahead of the picture; for the first fragment, only as far as it goes
+            // (mixing and encoding more first would delay the first picture).
+            const Rational& fps = m_tl.output.fps;
+            Rational until = m_written < m_first_fragment ? Rational(m_first_fragment) / fps
+                                                          : Rational(m_joiner->frames()) / fps + Rational(1);
+            m_sound->feed(until.to_double(), m_muxer, m_audio, m_result);
+        }
         m_joiner->write_video(packet);
+        ++m_unflushed;
+        if (++m_written == m_first_fragment) flush();
+    }
+
+    /// Ends the fragment being written (if it has any picture).
+    void flush()
+    {
+        if (m_unflushed == 0) return;
+        m_muxer.flush_fragment();
+        m_unflushed = 0;
     }
 
     const Timeline& m_tl;
@@ -246,6 +262,8 @@ private:
     Muxer m_muxer;
     int m_video = 0, m_audio = -1;
     std::optional<Joiner> m_joiner;
+    std::int64_t m_first_fragment = 1;            ///< packets in the first fragment
+    std::int64_t m_written = 0, m_unflushed = 0;  ///< packets
     RenderResult& m_result;
 };
 

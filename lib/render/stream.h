@@ -13,8 +13,11 @@ namespace reel {
 /// fragments in timeline order as they are encoded (packets of the segment next in line
 /// are kept and streamed as they come; segments further ahead, and cached ones, are read
 /// back from the cache when complete, so memory holds about one segment's packets). The
-/// sound is mixed and encoded a second ahead of the picture. Rendered segments are
-/// published to the cache too.
+/// sound is mixed and encoded a second ahead of the picture. The first fragment holds the
+/// first quarter second of pictures; each segment's last fragment goes out as soon as the
+/// segment is written. Both tracks start at 0 (signed composition offsets for B-frames; the
+/// sound's priming in place of the mix's first samples), so the stream lasts exactly the
+/// timeline. Rendered segments are published to the cache too.
 RenderResult stream_with_segments(const Timeline& timeline, const SourceTable& sources, const Plan& plan,
                                   SegmentCache& cache, const RenderOptions& options);
 

@@ -133,6 +133,7 @@ void register_segment(CLI::App& app)
     add_log_flags(*cmd, opts.common);
     add_stats_flag(*cmd, opts.common);
     set_runner(*cmd, "segment", opts.common, [&]() -> nlohmann::json {
+        Stopwatch work;  // the stream's first byte and fragment are timed from here
         progress_mode(opts.flags, opts.common);
         namespace fs = std::filesystem;
         if (opts.index.empty() && opts.range.empty() && !opts.stream && opts.task.empty())
@@ -155,12 +156,12 @@ void register_segment(CLI::App& app)
         check_output_folder(opts.common.output);
         Project project = open_render_project(opts.flags, opts.common, "segment");
         const Timeline& tl = project.timeline;
-        Stopwatch t;
         Plan plan = render_plan(project, opts.flags);
         std::unique_ptr<SegmentCache> cache = open_cache(opts.flags);
-        double prepare_seconds = project.parse_seconds + project.probe_seconds + t.seconds();
         RenderOptions ro = render_options(opts.flags, opts.common, tl);
         announce(opts.common, "segment", plan);
+        // Everything before the segments: reading, probing, planning, opening the cache.
+        double prepare_seconds = work.seconds();
         RenderResult r;
         if (opts.stream) {
             ro.output = opts.common.output;
