@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -53,22 +52,11 @@ std::string bytes_of(const fs::path& path)
     return text.str();
 }
 
-/// A cached segment as a self-contained fragmented MP4 in `scratch`, read back; `shift` is
-/// the time of its first picture (the encoder's B-frame delay: fragment decode times start
-/// at 0).
-std::string fragmented_copy(const fs::path& file, const fs::path& scratch, const Rational& fps, double& shift)
+/// A cached segment as a self-contained fragmented MP4 in `scratch`, read back: its
+/// pictures from time 0 (signed composition offsets), as the stream writes them.
+std::string fragmented_copy(const fs::path& file, const fs::path& scratch, const Rational& fps)
 {
     EncodedInput input(file.string());
-    std::deque<Packet> packets;
-    std::int64_t first_dts = 0;
-    Packet packet;
-    bool is_video = false;
-    while (input.next(packet, is_video)) {
-        if (!is_video) continue;
-        first_dts = std::min(first_dts, packet.dts());
-        packets.push_back(std::move(packet));
-        packet = Packet();
-    }
     fs::path out = scratch / (file.stem().string() + ".mp4");
     {
         MuxerOptions options;
@@ -77,11 +65,15 @@ std::string fragmented_copy(const fs::path& file, const fs::path& scratch, const
         Muxer muxer(out.string(), options);
         int video = muxer.add_stream(input.video(), Rational(fps.den(), fps.num()));
         muxer.start();
-        Joiner joiner(muxer, video, -1, fps, 0, -first_dts);
-        for (auto& p : packets) joiner.write_video(p);
+        Joiner joiner(muxer, video, -1, fps, 0);
+        Packet packet;
+        bool is_video = false;
+        while (input.next(packet, is_video)) {
+            if (is_video) joiner.write_video(packet);
+            packet.unref();
+        }
         muxer.finish(true);
     }
-    shift = seconds_of(-first_dts, fps);
     std::string bytes = bytes_of(out);
     std::error_code ec;
     fs::remove(out, ec);
@@ -308,7 +300,6 @@ void PreviewSession::work()
         std::string state = "ready";
         json extra;
         std::shared_ptr<const std::string> blob;
-        double shift = 0;
         auto started = std::chrono::steady_clock::now();
         try {
             const Segment& segment = gen->plan.segments[slot];
@@ -316,11 +307,10 @@ void PreviewSession::work()
                                                {segment}, m_cache, ro);
             bool reused = r.reused > 0 || r.waited > 0;
             blob = std::make_shared<const std::string>(
-                fragmented_copy(m_cache.file_for(task->key), m_scratch, gen->plan.output.fps, shift));
+                fragmented_copy(m_cache.file_for(task->key), m_scratch, gen->plan.output.fps));
             extra = {{"rendered", !reused},
                      {"seconds",
-                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
-                     {"shift", shift}};
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()}};
             std::lock_guard lock(m_mutex);
             (reused ? m_figures.reused : m_figures.rendered)++;
         } catch (const Error& e) {
@@ -338,7 +328,6 @@ void PreviewSession::work()
         m_running.erase(std::remove(m_running.begin(), m_running.end(), task), m_running.end());
         if (blob) {
             m_blobs[task->key] = blob;
-            m_shift[task->key] = shift;
             if (m_figures.first_ready_seconds < 0)
                 m_figures.first_ready_seconds =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
@@ -367,8 +356,6 @@ json PreviewSession::state_locked() const
                     {"end", seconds_of(s.frames.end, plan.output.fps)},
                     {"key", m_gen->keys[i]},
                     {"state", m_states[i]}};
-        if (auto it = m_shift.find(m_gen->keys[i]); it != m_shift.end() && m_states[i] == "ready")
-            seg["shift"] = it->second;
         segments.push_back(std::move(seg));
     }
     return {{"generation", m_gen->number},

@@ -69,7 +69,7 @@ public:
     void set_playhead(double seconds);
 
     /// The current plan: {"generation", "width", "height", "fps", "duration", "segments":
-    /// [{"index", "start", "end", "key", "state": pending|encoding|ready|failed, "shift"}],
+    /// [{"index", "start", "end", "key", "state": pending|encoding|ready|failed}],
     /// "error": the last rejected edit (or null)}.
     nlohmann::json state() const;
     /// A ready segment's fragmented MP4, or null when that key is not ready.
@@ -107,7 +107,6 @@ private:
     std::shared_ptr<const Generation> m_gen;
     std::vector<std::string> m_states;                                  ///< of m_gen's segments
     std::map<std::string, std::shared_ptr<const std::string>> m_blobs;  ///< by key
-    std::map<std::string, double> m_shift;  ///< by key: the blob's first picture time (s)
     std::vector<std::shared_ptr<Task>> m_running;
     nlohmann::json m_error;
     double m_playhead = 0;
