@@ -171,6 +171,14 @@ void PreviewSession::load(bool first)
         m_error = error_to_json(e);
         publish({{"type", "error"}, {"error", m_error}, {"generation", m_gen ? m_gen->number : 0}});
         return;
+    } catch (const std::exception& e) {
+        // Anything else (a file vanishing mid-read): the same, and the loop goes on.
+        if (first) throw;
+        std::lock_guard lock(m_mutex);
+        ++m_figures.rejected;
+        m_error = error_to_json(Error(ErrorCode::internal, "preview", e.what()));
+        publish({{"type", "error"}, {"error", m_error}, {"generation", m_gen ? m_gen->number : 0}});
+        return;
     }
     std::lock_guard lock(m_mutex);
     std::vector<std::string> old_keys = m_gen ? m_gen->keys : std::vector<std::string>{};
@@ -323,6 +331,11 @@ void PreviewSession::work()
                 state = "failed";
                 extra = {{"error", error_to_json(e)}};
             }
+        } catch (const std::exception& e) {
+            std::lock_guard lock(m_mutex);
+            ++m_figures.failed;
+            state = "failed";
+            extra = {{"error", error_to_json(Error(ErrorCode::internal, "preview", e.what()))}};
         }
         std::lock_guard lock(m_mutex);
         m_running.erase(std::remove(m_running.begin(), m_running.end(), task), m_running.end());

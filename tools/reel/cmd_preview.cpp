@@ -69,8 +69,9 @@ void register_preview(CLI::App& app)
                     "serves the preview to the network and prints a warning")
         ->option_text("ADDR");
     cmd->add_flag("--open", opts.open, "Open the page in the desktop's browser (xdg-open)");
-    cmd->add_option("--workers", opts.workers,
-                    "Segments rendered at once (default: one per core; each segment's encoder has one thread)")
+    cmd->add_option(
+           "--workers", opts.workers,
+           "Segments rendered at once (default: one per core; each segment's encoder has one thread)")
         ->check(CLI::Range(1, 16))
         ->option_text("N");
     add_log_flags(*cmd, opts.common);

@@ -9,6 +9,7 @@ import queue
 import re
 import socket
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -70,6 +71,8 @@ class Preview:
                 self.proc.kill()
                 self.proc.wait()
         out = self.proc.stdout.read()
+        if self.proc.returncode not in (0, None) or any("Sanitizer" in line for line in self.stderr):
+            print("reel preview's stderr:\n" + "".join(self.stderr)[-20000:], file=sys.stderr)
         self.proc.stdout.close()
         self.proc.stderr.close()
         return self.proc.returncode, out
