@@ -134,6 +134,9 @@ EncodedInput::EncodedInput(const std::string& path, bool annex_b)
 bool EncodedInput::next(Packet& out, bool& is_video)
 {
     AVPacket* packet = out.get();
+    // Whatever the packet held is dropped first: av_read_frame() overwrites without
+    // unreferencing (a caller that kept its last packet would leak it).
+    av_packet_unref(packet);
     while (true) {
         int ret = av_read_frame(m_input.get(), packet);
         if (ret == AVERROR_EOF) return false;

@@ -31,9 +31,9 @@ public:
     const StreamParams* audio() const noexcept { return m_audio_params ? &*m_audio_params : nullptr; }
     Rational fps() const noexcept { return m_fps; }
 
-    /// The next packet into `packet`; false at the end. Video timestamps come in frames
-    /// (a 1/fps time base) counted from the file's first frame, audio timestamps in
-    /// samples from the same origin. `is_video` tells which.
+    /// The next packet into `packet` (what it held is released first); false at the end. Video timestamps
+    /// come in frames (a 1/fps time base) counted from the file's first frame, audio timestamps in samples
+    /// from the same origin. `is_video` tells which.
     bool next(Packet& packet, bool& is_video);
 
 private:
