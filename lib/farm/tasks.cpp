@@ -2,6 +2,7 @@
 #include "farm/tasks.h"
 
 #include "util/error.h"
+#include "util/strings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -179,6 +180,16 @@ TaskFile read_task_file(const std::filesystem::path& path)
     return f;
 }
 
+std::optional<int> stale_task_segment(const Plan& plan, const FarmTask& task)
+{
+    for (std::size_t i = 0; i < task.segments.size(); ++i) {
+        int n = task.segments[i];
+        if (n < 0 || n >= int(plan.segments.size()) || plan.segments[std::size_t(n)].key != task.keys[i])
+            return n;
+    }
+    return std::nullopt;
+}
+
 int task_index(const std::string& arg, int count)
 {
     std::string value = arg, where = "--task";
@@ -194,16 +205,11 @@ int task_index(const std::string& arg, int count)
                         "--task env: neither SLURM_ARRAY_TASK_ID nor JOB_COMPLETION_INDEX is set",
                         "run it as a Slurm array task or a Kubernetes Indexed Job, or give --task N");
     }
-    std::size_t used = 0;
-    int n = -1;
-    try {
-        n = std::stoi(value, &used);
-    } catch (...) {
-        used = 0;
-    }
-    if (used == 0 || used != value.size() || n < 0)
+    std::optional<int> parsed = parse_count(value);
+    if (!parsed)
         throw Error(ErrorCode::usage, "cli", where + " \"" + value + "\" is not a task number",
                     "give a number from 0, or env");
+    int n = *parsed;
     if (n >= count)
         throw Error(ErrorCode::usage, "cli",
                     where + " " + std::to_string(n) + " is out of range: the task file has " +

@@ -82,6 +82,12 @@ nlohmann::ordered_json task_file_to_json(const TaskFile& file);
 /// Reads a task file; Error(usage) naming the file when it cannot be read or is not one.
 TaskFile read_task_file(const std::filesystem::path& path);
 
+/// The first of a task's segments that is not the one the task file recorded (its index
+/// outside `plan`, or its key, which `plan`'s segments must have set, another), or nothing
+/// when every one matches: the timeline, its media or the flags changed since the job was
+/// emitted.
+std::optional<int> stale_task_segment(const Plan& plan, const FarmTask& task);
+
 /// The array index a task runs as: `arg` when a number, else (`arg` = "env") the
 /// environment's SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).
 /// Error(usage) naming the flag or the variable when none gives a number below `count`.

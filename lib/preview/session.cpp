@@ -65,13 +65,8 @@ std::string fragmented_copy(const fs::path& file, const fs::path& scratch, const
         Muxer muxer(out.string(), options);
         int video = muxer.add_stream(input.video(), Rational(fps.den(), fps.num()));
         muxer.start();
-        Joiner joiner(muxer, video, -1, fps, 0);
-        Packet packet;
-        bool is_video = false;
-        while (input.next(packet, is_video)) {
-            if (is_video) joiner.write_video(packet);
-            packet.unref();
-        }
+        Joiner joiner(muxer, video, -1, fps, 0);  // no audio stream: the sound is left out
+        joiner.append(input);
         muxer.finish(true);
     }
     std::string bytes = bytes_of(out);
@@ -271,8 +266,7 @@ bool PreviewSession::take(std::shared_ptr<const Generation>& gen, std::size_t& s
     return false;
 }
 
-void PreviewSession::finish(const std::shared_ptr<const Generation>& gen, std::size_t slot,
-                            const std::string& key, const std::string& state, const json& extra)
+void PreviewSession::finish(const std::string& key, const std::string& state, const json& extra)
 {
     // Called holding m_mutex. The current plan may be newer: its segments with this key
     // take the state.
@@ -285,8 +279,6 @@ void PreviewSession::finish(const std::shared_ptr<const Generation>& gen, std::s
         event.update(extra);
         publish(event);
     }
-    (void)gen;
-    (void)slot;
     m_changed.notify_all();
 }
 
@@ -345,7 +337,7 @@ void PreviewSession::work()
                 m_figures.first_ready_seconds =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count();
         }
-        finish(gen, slot, task->key, state, extra);
+        finish(task->key, state, extra);
     }
 }
 

@@ -89,8 +89,8 @@ private:
     void watch();
     void work();
     bool take(std::shared_ptr<const Generation>& gen, std::size_t& slot, std::shared_ptr<Task>& task);
-    void finish(const std::shared_ptr<const Generation>& gen, std::size_t slot, const std::string& key,
-                const std::string& state, const nlohmann::json& extra);
+    /// Gives every segment of the current plan with `key` its new state (holding m_mutex).
+    void finish(const std::string& key, const std::string& state, const nlohmann::json& extra);
     void publish(nlohmann::json event);  // holds m_mutex
     /// The project file's hash, then its media's (sizes and times).
     std::string signature() const;

@@ -2,9 +2,18 @@
 #include "util/strings.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 namespace reel {
+
+std::optional<int> parse_count(std::string_view text)
+{
+    int n = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < 0) return std::nullopt;
+    return n;
+}
 
 std::size_t edit_distance(std::string_view a, std::string_view b)
 {

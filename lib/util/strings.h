@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,10 @@ std::string format_number(double value);
 /// (cut at a UTF-8 character boundary) and "... (N bytes)". So an error about a 4 MB name
 /// stays a line long.
 std::string abbreviate(std::string_view text, std::size_t max = 48);
+
+/// A whole non-negative decimal number that fits an int ("3", not "3x", "-1" or ""), else
+/// nothing: what --index and --task take.
+std::optional<int> parse_count(std::string_view text);
 
 /// Escapes a key for use in an RFC 6901 JSON pointer ("~" -> "~0", "/" -> "~1").
 std::string json_pointer_escape(std::string_view key);

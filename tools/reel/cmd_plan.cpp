@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -231,18 +232,15 @@ std::vector<int> missing_tasks(const PlanCommand& opts, const Plan& plan, const 
                     "give the same project and --cache-dir, or " + again);
     std::vector<int> missing;
     for (const auto& task : file.tasks) {
-        bool complete = true;
-        for (std::size_t i = 0; i < task.segments.size(); ++i) {
-            int n = task.segments[i];
-            if (n < 0 || n >= int(plan.segments.size()) || plan.segments[std::size_t(n)].key != task.keys[i])
-                throw Error(ErrorCode::usage, "cli",
-                            "the plan changed since \"" + path.string() + "\" was written (segment " +
-                                std::to_string(n) + " is not the one task " + std::to_string(task.index) +
-                                " was to render)",
-                            again);
-            if (!plan.segments[std::size_t(n)].cached) complete = false;
-        }
-        if (!complete) missing.push_back(task.index);
+        if (std::optional<int> stale = stale_task_segment(plan, task))
+            throw Error(ErrorCode::usage, "cli",
+                        "the plan changed since \"" + path.string() + "\" was written (segment " +
+                            std::to_string(*stale) + " is not the one task " + std::to_string(task.index) +
+                            " was to render)",
+                        again);
+        if (std::any_of(task.segments.begin(), task.segments.end(),
+                        [&](int n) { return !plan.segments[std::size_t(n)].cached; }))
+            missing.push_back(task.index);
     }
     return missing;
 }

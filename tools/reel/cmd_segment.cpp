@@ -30,25 +30,21 @@ struct SegmentCommand {
 
 /// `--task`: the task's segments from the task file, each checked against this plan's key
 /// (the timeline, its media and the flags must be those the job was emitted with).
-std::vector<Segment> select_task(const Plan& plan, const SegmentCommand& opts,
-                                 const EncoderSettings& settings)
+std::vector<Segment> select_task(Plan plan, const SegmentCommand& opts, const EncoderSettings& settings)
 {
     TaskFile file = read_task_file(opts.tasks_file);
     int n = task_index(opts.task, int(file.tasks.size()));
     const FarmTask& task = file.tasks[std::size_t(n)];
+    for (auto& s : plan.segments) s.key = segment_key(s, settings);
+    if (std::optional<int> stale = stale_task_segment(plan, task))
+        throw Error(
+            ErrorCode::usage, "cli",
+            "task " + std::to_string(n) + " of \"" + opts.tasks_file + "\": segment " +
+                std::to_string(*stale) +
+                " is not the one the job was emitted for (the timeline, its media or the flags changed)",
+            "emit the job again with 'reel plan --emit slurm' (or k8s)");
     std::vector<Segment> chosen;
-    for (std::size_t i = 0; i < task.segments.size(); ++i) {
-        int index = task.segments[i];
-        if (index < 0 || index >= int(plan.segments.size()) ||
-            segment_key(plan.segments[std::size_t(index)], settings) != task.keys[i])
-            throw Error(ErrorCode::usage, "cli",
-                        "task " + std::to_string(n) + " of \"" + opts.tasks_file + "\": segment " +
-                            std::to_string(index) +
-                            " is not the one the job was emitted for (the timeline, its media or the flags "
-                            "changed)",
-                        "emit the job again with 'reel plan --emit slurm' (or k8s)");
-        chosen.push_back(plan.segments[std::size_t(index)]);
-    }
+    for (int index : task.segments) chosen.push_back(plan.segments[std::size_t(index)]);
     return chosen;
 }
 
@@ -64,16 +60,11 @@ std::vector<Segment> select(const Plan& plan, const SegmentCommand& opts)
                 std::size_t comma = arg.find(',', start);
                 std::string part =
                     arg.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-                std::size_t used = 0;
-                int n = -1;
-                try {
-                    n = std::stoi(part, &used);
-                } catch (...) {
-                    used = 0;
-                }
-                if (used == 0 || used != part.size() || n < 0)
+                std::optional<int> parsed = parse_count(part);
+                if (!parsed)
                     throw Error(ErrorCode::usage, "cli", "--index \"" + part + "\" is not a segment number",
                                 "give numbers from 0 to " + std::to_string(count - 1) + ", e.g. --index 0,3");
+                int n = *parsed;
                 if (n >= count)
                     throw Error(ErrorCode::usage, "cli",
                                 "--index " + std::to_string(n) + " is out of range: the plan has " +
